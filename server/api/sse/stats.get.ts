@@ -1,0 +1,18 @@
+import { usePulse } from '../../core/pulse'
+
+/** Exact counts for this instance (article 6.3). */
+export default defineEventHandler((event) => {
+  const { hub, counters, broker, config, startedAt } = usePulse()
+  setResponseHeader(event, 'Cache-Control', 'no-store')
+  return {
+    connectedClients: hub.size,
+    instance: config.instanceId,
+    serverTime: new Date().toISOString(),
+    uptime: Math.round((Date.now() - startedAt) / 1000),
+    eventsPublished: counters.eventsPublished,
+    eventsDelivered: counters.eventsDelivered,
+    invalidDropped: counters.invalidDropped + broker.stats().invalidDropped,
+    slowDisconnects: counters.slowDisconnects,
+    broker: { kind: broker.kind, state: broker.state(), reconnects: broker.stats().reconnects },
+  }
+})

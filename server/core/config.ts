@@ -1,0 +1,58 @@
+import { hostname } from 'node:os'
+
+/**
+ * Pulseboard's settings. Defaults live in `nuxt.config.ts` (runtimeConfig) so
+ * every one can be overridden with a `NUXT_*` variable; this module turns the
+ * loose values into checked numbers once, at start-up.
+ */
+export interface PulseConfig {
+  redisUrl: string
+  redisPrefix: string
+  instanceId: string
+  sseHeartbeatMs: number
+  sseRetryMs: number
+  sseMaxQueueBytes: number
+  logMaxAgeMs: number
+  logMaxEvents: number
+  publishToken: string
+  ingestMaxBytes: number
+  alertCpuPercent: number
+  alertMemoryPercent: number
+  alertErrorRatePercent: number
+  /** An alert clears once the value falls below threshold × this ratio. */
+  alertClearRatio: number
+}
+
+type Loose = Record<string, unknown>
+
+function positive(raw: unknown, name: string, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${String(raw)}`)
+  return value
+}
+
+function text(raw: unknown): string {
+  return raw === undefined || raw === null ? '' : String(raw)
+}
+
+export function readPulseConfig(runtime: Loose): PulseConfig {
+  const ratio = positive(runtime.alertClearRatio, 'NUXT_ALERT_CLEAR_RATIO', 0.9)
+  if (ratio > 1) throw new Error('NUXT_ALERT_CLEAR_RATIO must be at most 1')
+  return {
+    redisUrl: text(runtime.redisUrl),
+    redisPrefix: text(runtime.redisPrefix) || 'dashboard',
+    instanceId: text(runtime.instanceId) || `${hostname()}-${process.pid}`,
+    sseHeartbeatMs: positive(runtime.sseHeartbeatMs, 'NUXT_SSE_HEARTBEAT_MS', 15_000),
+    sseRetryMs: positive(runtime.sseRetryMs, 'NUXT_SSE_RETRY_MS', 3000),
+    sseMaxQueueBytes: positive(runtime.sseMaxQueueBytes, 'NUXT_SSE_MAX_QUEUE_BYTES', 1_048_576),
+    logMaxAgeMs: positive(runtime.logMaxAgeMs, 'NUXT_LOG_MAX_AGE_MS', 1_800_000),
+    logMaxEvents: positive(runtime.logMaxEvents, 'NUXT_LOG_MAX_EVENTS', 100_000),
+    publishToken: text(runtime.publishToken),
+    ingestMaxBytes: positive(runtime.ingestMaxBytes, 'NUXT_INGEST_MAX_BYTES', 262_144),
+    alertCpuPercent: positive(runtime.alertCpuPercent, 'NUXT_ALERT_CPU_PERCENT', 80),
+    alertMemoryPercent: positive(runtime.alertMemoryPercent, 'NUXT_ALERT_MEMORY_PERCENT', 85),
+    alertErrorRatePercent: positive(runtime.alertErrorRatePercent, 'NUXT_ALERT_ERROR_RATE_PERCENT', 1),
+    alertClearRatio: ratio,
+  }
+}

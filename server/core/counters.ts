@@ -1,0 +1,11 @@
+/** Exact per-instance counts behind `/api/sse/stats` (and `/metrics`). */
+export interface Counters {
+  eventsPublished: number
+  eventsDelivered: number
+  invalidDropped: number
+  slowDisconnects: number
+}
+
+export function createCounters(): Counters {
+  return { eventsPublished: 0, eventsDelivered: 0, invalidDropped: 0, slowDisconnects: 0 }
+}

@@ -1,0 +1,64 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import type { PulseConfig } from './config'
+import type { Broker } from './broker/types'
+import { createBroker } from './broker/create-broker'
+import { Hub } from './hub'
+import { Publisher } from './publisher'
+import type { Counters } from './counters'
+import { createCounters } from './counters'
+import { createLogger } from './logger'
+import { RequestStats } from './sources/request-stats'
+
+/** Everything one instance runs, created once by the `pulse` Nitro plugin. */
+export interface Pulse {
+  config: PulseConfig
+  broker: Broker
+  hub: Hub
+  publisher: Publisher
+  counters: Counters
+  requestStats: RequestStats
+  eventLoopDelay: ReturnType<typeof monitorEventLoopDelay>
+  startedAt: number
+  close(): Promise<void>
+}
+
+export function createPulse(config: PulseConfig): Pulse {
+  const counters = createCounters()
+  const broker = createBroker(config, createLogger('broker'))
+  const hub = new Hub(broker, {
+    heartbeatMs: config.sseHeartbeatMs,
+    retryMs: config.sseRetryMs,
+    maxQueueBytes: config.sseMaxQueueBytes,
+  }, counters, createLogger('sse'))
+  const eventLoopDelay = monitorEventLoopDelay({ resolution: 20 })
+  let closed = false
+  return {
+    config,
+    broker,
+    hub,
+    publisher: new Publisher(broker, counters, config.instanceId),
+    counters,
+    requestStats: new RequestStats(),
+    eventLoopDelay,
+    startedAt: Date.now(),
+    async close() {
+      if (closed) return
+      closed = true
+      hub.shutdown()
+      eventLoopDelay.disable()
+      await broker.close()
+    },
+  }
+}
+
+let current: Pulse | null = null
+
+export function setPulse(pulse: Pulse | null): void {
+  current = pulse
+}
+
+/** The instance's runtime; available to routes and tasks once the plugin ran. */
+export function usePulse(): Pulse {
+  if (!current) throw new Error('Pulseboard runtime is not started (server/plugins/pulse.ts)')
+  return current
+}

@@ -1,0 +1,44 @@
+import type { HealthInput } from '../../../shared/events'
+import type { Pulse } from '../pulse'
+
+export const HEALTH_LIMITS = {
+  brokerDegradedMs: 50,
+  brokerTimeoutMs: 2000,
+  loopDegradedMs: 100,
+  loopDownMs: 1000,
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)
+    promise.then(resolve, reject).finally(() => clearTimeout(timer))
+  })
+}
+
+/** Checks this instance's broker round trip and event-loop lag (p99 since the last check). */
+export async function collectHealth(pulse: Pulse): Promise<HealthInput[]> {
+  const source = pulse.config.instanceId
+  const checks: HealthInput[] = []
+  try {
+    const latencyMs = Math.round(await withTimeout(pulse.broker.ping(), HEALTH_LIMITS.brokerTimeoutMs) * 100) / 100
+    checks.push({
+      check: `broker:${pulse.broker.kind}`,
+      status: latencyMs > HEALTH_LIMITS.brokerDegradedMs ? 'degraded' : 'ok',
+      latencyMs,
+      source,
+    })
+  }
+  catch (error) {
+    checks.push({ check: `broker:${pulse.broker.kind}`, status: 'down', detail: (error as Error).message.slice(0, 200), source })
+  }
+  const loop = pulse.eventLoopDelay
+  const lagMs = Math.round(loop.percentile(99) / 1e4) / 100
+  loop.reset()
+  checks.push({
+    check: 'event-loop',
+    status: lagMs > HEALTH_LIMITS.loopDownMs ? 'down' : lagMs > HEALTH_LIMITS.loopDegradedMs ? 'degraded' : 'ok',
+    latencyMs: lagMs,
+    source,
+  })
+  return checks
+}
