@@ -44,12 +44,17 @@ export async function startApp({ env = {}, host = '127.0.0.1', port }: AppOption
   }
   const proc = spawn(process.execPath, [SERVER_ENTRY], { env: childEnv as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
-  proc.stdout!.on('data', (chunk) => { output += chunk })
-  proc.stderr!.on('data', (chunk) => { output += chunk })
+  const collect = (chunk: Buffer) => {
+    output += chunk
+  }
+  proc.stdout!.on('data', collect)
+  proc.stderr!.on('data', collect)
   const exited = new Promise<number | string>(resolveExit => proc.once('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown')))
   const url = `http://${host}:${listenPort}`
   let gone = false
-  void exited.then(() => { gone = true })
+  void exited.then(() => {
+    gone = true
+  })
   await waitFor(async () => {
     if (gone) throw new Error(`server exited during start-up:\n${output}`)
     const response = await fetch(`${url}/health/live`)

@@ -50,9 +50,11 @@ export class SseStream {
 
   private connect(url: string, options: StreamOptions): Promise<SseStream> {
     const parser = createParser({
-      onEvent: (e) => { this.events.push({ id: e.id, event: e.event ?? 'message', data: e.data }) },
-      onRetry: (ms) => { this.retry = ms },
-      onComment: (text) => { this.comments.push(text) },
+      onEvent: e => this.events.push({ id: e.id, event: e.event ?? 'message', data: e.data }),
+      onRetry: (ms) => {
+        this.retry = ms
+      },
+      onComment: text => this.comments.push(text),
     })
     return new Promise((resolve, reject) => {
       this.req = request(url, { headers: { accept: 'text/event-stream', ...options.headers }, localAddress: options.localAddress }, (res) => {
@@ -64,7 +66,9 @@ export class SseStream {
           if (this.status === 200) parser.feed(chunk)
           else this.body += chunk
         })
-        const end = () => { this.ended = true }
+        const end = () => {
+          this.ended = true
+        }
         res.on('end', end)
         res.on('close', end)
         res.on('error', end)
