@@ -51,6 +51,8 @@ export class RedisBroker implements Broker {
   private subscribed = false
   private functionLoaded = false
   private outbox: Pending[] = []
+  /** Catch-ups waiting for the command connection and the publish function. */
+  private commandWaiters: Array<() => void> = []
   private closing = false
   private readonly counters: BrokerStats = { reconnects: 0, invalidDropped: 0 }
 
@@ -191,6 +193,7 @@ export class RedisBroker implements Broker {
   private async loadFunction(): Promise<void> {
     await this.cmd.call('FUNCTION', 'LOAD', 'REPLACE', FUNCTION_SOURCE)
     this.functionLoaded = true
+    for (const wake of this.commandWaiters.splice(0)) wake()
   }
 
   private async onCommandReady(): Promise<void> {
@@ -260,18 +263,25 @@ export class RedisBroker implements Broker {
     this.markReadyIfComplete()
   }
 
+  /**
+   * Resolves once the command connection is ready *and* the publish function
+   * is loaded. (Waiting for the connection's `ready` event alone missed the
+   * common start-up case where the connection was already ready but the
+   * function load was still in flight: catch-up then waited 10 s for a
+   * `ready` that never came again.)
+   */
   private waitForCommandConnection(): Promise<void> {
     if (this.cmd.status === 'ready' && this.functionLoaded) return Promise.resolve()
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.cmd.off('ready', onReady)
-        reject(new Error('command connection not ready'))
-      }, 10_000)
-      const onReady = () => {
+      const wake = () => {
         clearTimeout(timer)
         resolve()
       }
-      this.cmd.once('ready', onReady)
+      const timer = setTimeout(() => {
+        this.commandWaiters = this.commandWaiters.filter(waiter => waiter !== wake)
+        reject(new Error('command connection not ready'))
+      }, 10_000)
+      this.commandWaiters.push(wake)
     })
   }
 
