@@ -18,12 +18,18 @@ interface Held { frame: Buffer, id: string | undefined, conflationKey: string | 
  * would pass the bound is disconnected and resumes with `Last-Event-ID`.
  *
  * While the connection replays history, live frames are held back and
- * written after the replay, skipping ids the replay already sent.
+ * written after the replay, skipping ids the replay already sent. A live
+ * frame can also arrive *after* the replay with an id the replay already
+ * sent (the log answered before this instance saw the Pub/Sub announcement),
+ * so live durable frames are checked against the replay until the first
+ * newer one passes.
  */
 export class SseConnection {
   closed = false
   private replaying: Held[] | null = null
   private heldBytes = 0
+  /** Set after a replay until the first live durable frame newer than it. */
+  private afterReplay: ((id: string) => boolean) | null = null
   /** Conflated metric frames waiting for `drain`, in id order. */
   private conflated: Map<string, Buffer> | null = null
 
@@ -59,18 +65,21 @@ export class SseConnection {
     })
   }
 
-  /** Sends what arrived during the replay (ids after `lastReplayedId` only) and goes live. */
+  /** Sends what arrived during the replay (ids after the replay only) and goes live. */
   finishReplay(isAfterReplay: (id: string) => boolean): void {
     const held = this.replaying ?? []
     this.replaying = null
     this.heldBytes = 0
-    for (const item of held) {
-      if (item.id === undefined || isAfterReplay(item.id)) this.send(item.frame, item.conflationKey)
-    }
+    this.afterReplay = isAfterReplay
+    for (const item of held) this.send(item.frame, item.conflationKey, item.id)
   }
 
   send(frame: Buffer, conflationKey?: string, id?: string): void {
     if (this.closed) return
+    if (this.afterReplay && id !== undefined && !this.replaying) {
+      if (!this.afterReplay(id)) return
+      this.afterReplay = null
+    }
     if (this.replaying) {
       this.replaying.push({ frame, id, conflationKey })
       this.heldBytes += frame.length
