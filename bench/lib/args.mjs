@@ -1,0 +1,96 @@
+// Command line of `npm run bench -- ...`. Every option has a default that
+// makes the full run; --quick shrinks everything to a few hundred clients.
+import { parseArgs } from 'node:util'
+import { SERVER_KINDS } from './servers.mjs'
+
+export const SCENARIOS = ['fanout', 'memory', 'latency', 'scale', 'slow', 'storm']
+
+const USAGE = `npm run bench -- [options]
+  --only <list>        scenarios: ${SCENARIOS.join(',')} (default: all)
+  --servers <list>     ${SERVER_KINDS.join(',')} (default: all three)
+  --runs <n>           runs of every scenario, median reported (default 3)
+  --clients <n>        client count for the selected scenarios (overrides their defaults)
+  --events <n>         fan-out burst size (default: 500,000 deliveries per step)
+  --seconds <n>        latency and slow-client stream duration (default 10)
+  --rate <n>           events/s of the latency, slow and storm streams (default 10, 10, 4)
+  --instances <n>      instances in the scale scenario's cluster (default 3)
+  --quick              a few hundred clients, one run: checks the harness, not the servers
+  --out <dir>          output directory (default bench/out)
+  --build              rebuild the app first (default: only when .output is missing)
+  --profile            run Pulseboard with --cpu-prof (profiles in <out>/profiles)
+  --help`
+
+function positiveInt(value, name) {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${value}`)
+  return n
+}
+
+function list(value, allowed, name) {
+  if (value === undefined) return allowed
+  const items = value.split(',').map(s => s.trim()).filter(Boolean)
+  const unknown = items.find(item => !allowed.includes(item))
+  if (unknown || !items.length) throw new Error(`--${name}: unknown '${unknown ?? value}' (expected some of ${allowed.join(', ')})`)
+  return allowed.filter(item => items.includes(item))
+}
+
+/** Turns argv into the plan of every scenario. */
+export function readOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      only: { type: 'string' },
+      servers: { type: 'string' },
+      runs: { type: 'string' },
+      clients: { type: 'string' },
+      events: { type: 'string' },
+      seconds: { type: 'string' },
+      rate: { type: 'string' },
+      instances: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      build: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  })
+  if (values.help) return { help: USAGE }
+  const quick = values.quick
+  const clients = positiveInt(values.clients, 'clients')
+  const events = positiveInt(values.events, 'events')
+  const seconds = positiveInt(values.seconds, 'seconds') ?? (quick ? 2 : 10)
+  const rate = positiveInt(values.rate, 'rate')
+  const instances = positiveInt(values.instances, 'instances') ?? 3
+  const fanoutClients = clients ? [clients] : quick ? [100, 300] : [1000, 5000, 10000]
+  const memorySizes = clients ? [clients] : quick ? [300] : [5000, 10000]
+  return {
+    scenarios: list(values.only, SCENARIOS, 'only'),
+    servers: list(values.servers, SERVER_KINDS, 'servers'),
+    runs: positiveInt(values.runs, 'runs') ?? (quick ? 1 : 3),
+    out: values.out ?? 'bench/out',
+    build: values.build,
+    profile: values.profile,
+    quick,
+    fanout: {
+      // The same number of deliveries at every size, so each step lasts about as long.
+      steps: fanoutClients.map(n => ({ clients: n, events: events ?? Math.max(10, Math.round((quick ? 20_000 : 500_000) / n)) })),
+    },
+    memory: { sizes: memorySizes },
+    latency: { clients: clients ?? (quick ? 200 : 1000), perSecond: rate ?? 10, seconds },
+    scale: quick
+      ? { single: clients ?? 400, instances, perInstance: Math.round((clients ?? 400) / 2) }
+      : { single: clients ?? 19_000, instances, perInstance: clients ?? 18_000 },
+    slow: {
+      normal: clients ?? (quick ? 200 : 1000),
+      slowClients: quick ? 10 : 100,
+      seconds,
+      perSecond: rate ?? 10,
+      // ~8 KB log events at 100/s: each stalled socket is sent ~8 MB in 10 s,
+      // past the ~4 MB the kernel buffers on loopback and the 1 MiB bound.
+      bulkPerSecond: 100,
+      bulkBytes: 7900,
+    },
+    storm: { clients: clients ?? (quick ? 300 : 10_000), perSecond: rate ?? 4 },
+  }
+}

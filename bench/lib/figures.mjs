@@ -1,0 +1,123 @@
+// Every figure the report shows: where it comes from in a scenario's
+// result, how it is printed, and Pulseboard's target for it.
+
+const kilo = n => n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n))
+export const FORMAT = {
+  rate: n => `${kilo(n)}/s`,
+  bytes: n => n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`,
+  ms: n => `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`,
+  seconds: n => `${n.toFixed(1)} s`,
+  count: n => Math.round(n).toLocaleString('en-US'),
+}
+
+/**
+ * @typedef {object} Figure
+ * @property {string} scenario
+ * @property {string} label
+ * @property {keyof FORMAT} unit
+ * @property {(result: any) => number} pick  value from one server's result of one run
+ * @property {'higher'|'lower'} better
+ * @property {string} [target]  Pulseboard's target, in words
+ * @property {(pb: number, naive: number, floor: number, all: Record<string, number>) => boolean} [met]
+ */
+
+/** Builds the figure list for the plan that ran (client counts come from the options). */
+export function figuresFor(options) {
+  const figures = []
+  options.fanout.steps.forEach((step, i) => figures.push({
+    scenario: 'fanout',
+    label: `Fan-out, ${step.clients.toLocaleString('en-US')} clients × ${step.events} events: deliveries/s`,
+    unit: 'rate',
+    pick: r => r[i]?.complete ? r[i].deliveriesPerSecond : NaN,
+    better: 'higher',
+    chart: { panel: 'fanout', x: step.clients },
+    target: '≥ 10× naive and ≥ 1.0× floor',
+    met: (pb, naive, floor) => pb >= 10 * naive && pb >= floor,
+  }))
+  options.memory.sizes.forEach((size, i) => figures.push({
+    scenario: 'memory',
+    label: `RSS per idle connection at ${size.toLocaleString('en-US')}`,
+    unit: 'bytes',
+    pick: r => r[i]?.bytesPerConnection,
+    better: 'lower',
+    chart: { panel: 'memory', x: size },
+    target: '≤ 1.1× floor and ≤ 0.5× naive',
+    met: (pb, naive, floor) => pb <= 1.1 * floor && pb <= 0.5 * naive,
+  }))
+  const lat = options.latency
+  for (const [key, name] of [['p50', 'p50'], ['p99', 'p99'], ['p999', 'p99.9']]) {
+    figures.push({
+      scenario: 'latency',
+      label: `Latency ${name}, ${lat.clients.toLocaleString('en-US')} clients, ${lat.perSecond} events/s`,
+      unit: 'ms',
+      pick: r => r[key],
+      better: 'lower',
+      ...(key === 'p99' ? { target: '≤ 5 ms', met: pb => pb <= 5 } : {}),
+    })
+  }
+  const sc = options.scale
+  figures.push({
+    scenario: 'scale',
+    label: `Connections held by one instance (of ${sc.single.toLocaleString('en-US')})`,
+    unit: 'count',
+    pick: r => r.single?.held,
+    better: 'higher',
+    target: `${sc.single.toLocaleString('en-US')}, zero failures`,
+    met: pb => pb >= sc.single,
+  }, {
+    scenario: 'scale',
+    label: `Connections held by ${sc.instances} instances on one Redis (of ${(sc.instances * sc.perInstance).toLocaleString('en-US')})`,
+    unit: 'count',
+    pick: r => r.cluster?.held,
+    better: 'higher',
+    target: `${(sc.instances * sc.perInstance).toLocaleString('en-US')}, zero failures`,
+    met: pb => pb >= sc.instances * sc.perInstance,
+  })
+  const sl = options.slow
+  figures.push({
+    scenario: 'slow',
+    label: `Slow clients: RSS growth per stalled client (${sl.slowClients} stalled, ${sl.normal.toLocaleString('en-US')} normal)`,
+    unit: 'bytes',
+    pick: r => r.growthPerSlowClient,
+    better: 'lower',
+    target: '≤ the per-client bound (1 MiB)',
+    met: pb => pb <= 1_048_576,
+  }, {
+    scenario: 'slow',
+    label: 'Slow clients: normal clients\' p99',
+    unit: 'ms',
+    pick: r => r.latency?.p99,
+    better: 'lower',
+    target: '≤ 2× the latency p99 above',
+    met: (pb, _n, _f, all) => pb <= 2 * all.latencyP99,
+  })
+  const st = options.storm
+  figures.push({
+    scenario: 'storm',
+    label: `Reconnect storm (${st.clients.toLocaleString('en-US')} clients): all reconnected`,
+    unit: 'seconds',
+    pick: r => r.allReconnectedSeconds,
+    better: 'lower',
+  }, {
+    scenario: 'storm',
+    label: 'Reconnect storm: all resumed (first event after reconnecting)',
+    unit: 'seconds',
+    pick: r => r.allResumedSeconds ?? NaN,
+    better: 'lower',
+  }, {
+    scenario: 'storm',
+    label: 'Reconnect storm: events lost',
+    unit: 'count',
+    pick: r => r.lostEvents,
+    better: 'lower',
+    target: '0',
+    met: pb => pb === 0,
+  }, {
+    scenario: 'storm',
+    label: 'Reconnect storm: events received twice',
+    unit: 'count',
+    pick: r => r.duplicates,
+    better: 'lower',
+  })
+  return figures.filter(figure => options.scenarios.includes(figure.scenario))
+}

@@ -1,0 +1,95 @@
+// Starts the three servers under test as separate processes, each on a free
+// port of 127.0.0.1, and knows how each one is fed and addressed.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { resolve } from 'node:path'
+import { freePort } from './ports.mjs'
+import { waitFor } from './wait.mjs'
+import { rssBytes, openFiles, cpuSeconds } from './proc.mjs'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const PULSEBOARD_ENTRY = resolve(ROOT, '.output/server/index.mjs')
+
+/** Key prefix of Pulseboard's log and channels during the bench (NUXT_REDIS_PREFIX). */
+export const PULSEBOARD_PREFIX = 'bench'
+/** Channel prefix the two references subscribe to (`ref:alerts`, `ref:logs`). */
+export const REFERENCE_PREFIX = 'ref'
+
+export const SERVER_KINDS = ['pulseboard', 'naive', 'floor']
+
+function streamPath(channels) {
+  return `/api/sse/dashboard?channels=${channels.join(',')}`
+}
+
+const SPECS = {
+  pulseboard: {
+    entry: PULSEBOARD_ENTRY,
+    // Clients ask for the channels a scenario publishes on, so the
+    // instance's own metrics (every second) and health (every 5 s) events are
+    // not counted; the scheduled tasks still run, as in production.
+    path: streamPath,
+    ready: '/health/sse',
+    env: ({ redisUrl, extraEnv }) => ({
+      NODE_ENV: 'production',
+      NUXT_REDIS_URL: redisUrl,
+      NUXT_REDIS_PREFIX: PULSEBOARD_PREFIX,
+      NITRO_SHUTDOWN_TIMEOUT: '2000',
+      ...extraEnv,
+    }),
+  },
+  naive: {
+    entry: resolve(ROOT, 'bench/servers/naive/server.mjs'),
+    path: streamPath,
+    ready: '/health',
+    env: ({ redisUrl }) => ({ REDIS_URL: redisUrl, BENCH_CHANNEL_PREFIX: REFERENCE_PREFIX }),
+  },
+  floor: {
+    entry: resolve(ROOT, 'bench/servers/floor.mjs'),
+    path: streamPath,
+    ready: '/health',
+    env: ({ redisUrl }) => ({ REDIS_URL: redisUrl, BENCH_CHANNEL_PREFIX: REFERENCE_PREFIX }),
+  },
+}
+
+/**
+ * @param {'pulseboard'|'naive'|'floor'} kind
+ * @param {{ redisUrl: string, extraEnv?: Record<string,string>, nodeArgs?: string[] }} options
+ */
+export async function startServer(kind, { redisUrl, extraEnv = {}, nodeArgs = [] }) {
+  const spec = SPECS[kind]
+  const port = await freePort()
+  const env = { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...spec.env({ redisUrl, extraEnv }) }
+  for (const name of ['TEST', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID', 'NODE_OPTIONS']) delete env[name]
+  const proc = spawn(process.execPath, [...nodeArgs, spec.entry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  const collect = (chunk) => {
+    output = (output + chunk).slice(-20_000)
+  }
+  proc.stdout.on('data', collect)
+  proc.stderr.on('data', collect)
+  const exited = new Promise(resolveExit => proc.once('exit', (code, signal) => resolveExit(code ?? signal)))
+  const base = `http://127.0.0.1:${port}`
+  await waitFor(async () => {
+    if (proc.exitCode !== null) throw new Error(`${kind} exited during start-up:\n${output}`)
+    return (await fetch(base + spec.ready)).ok
+  }, { timeout: 30_000, what: `${kind} on ${port}` })
+  return {
+    kind,
+    port,
+    pid: proc.pid,
+    base,
+    target: channels => ({ host: '127.0.0.1', port, path: spec.path(channels) }),
+    rss: () => rssBytes(proc.pid),
+    openFiles: () => openFiles(proc.pid),
+    cpuSeconds: () => cpuSeconds(proc.pid),
+    output: () => output,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM')
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 5000)
+        await exited
+        clearTimeout(timer)
+      }
+    },
+  }
+}

@@ -1,0 +1,67 @@
+// The floor: the least a Node process can do to fan SSE out. Bare node:http,
+// one ioredis subscriber, each message encoded once and the same Buffer
+// written to every socket of its channel. No framework, no backpressure, no
+// bounded queue, no resume: the physical limit the other servers are measured
+// against. The one concession is a set of sockets per channel
+// (`?channels=alerts,logs`, default all), so the slow-client scenario can
+// give the stalled clients a bulk channel the normal ones do not read; every
+// other scenario uses a single channel, where this is the same loop.
+import { createServer } from 'node:http'
+import { Redis } from 'ioredis'
+
+const port = Number(process.env.PORT)
+const prefix = process.env.BENCH_CHANNEL_PREFIX ?? 'ref'
+const EVENT_NAMES = { alerts: 'alert', logs: 'log', metrics: 'metric-update', health: 'health' }
+const HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-cache, no-transform',
+  'Connection': 'keep-alive',
+  'X-Accel-Buffering': 'no',
+}
+const HEARTBEAT = Buffer.from(': heartbeat\n\n')
+
+const CHANNELS = Object.keys(EVENT_NAMES)
+/** channel → sockets that asked for it */
+const clients = new Map(CHANNELS.map(channel => [channel, new Set()]))
+let nextId = 0
+let subscribed = false
+
+const subscriber = new Redis(process.env.REDIS_URL)
+subscriber.on('error', error => console.error(`redis: ${error.message}`))
+subscriber.subscribe(...CHANNELS.map(name => `${prefix}:${name}`)).then(() => {
+  subscribed = true
+})
+subscriber.on('messageBuffer', (channelBuffer, message) => {
+  const channel = channelBuffer.toString().slice(prefix.length + 1)
+  const frame = Buffer.concat([Buffer.from(`id: ${++nextId}\nevent: ${EVENT_NAMES[channel]}\ndata: `), message, Buffer.from('\n\n')])
+  for (const res of clients.get(channel)) res.write(frame)
+})
+
+const everyone = new Set()
+setInterval(() => {
+  for (const res of everyone) res.write(HEARTBEAT)
+}, 15_000).unref()
+
+const server = createServer((req, res) => {
+  if (req.url === '/health') {
+    res.writeHead(subscribed ? 200 : 503).end()
+    return
+  }
+  const url = new URL(req.url, 'http://floor')
+  if (url.pathname !== '/api/sse/dashboard') {
+    res.writeHead(404).end()
+    return
+  }
+  const wanted = url.searchParams.get('channels')?.split(',').filter(c => clients.has(c)) ?? CHANNELS
+  res.writeHead(200, HEADERS)
+  res.flushHeaders()
+  everyone.add(res)
+  for (const channel of wanted) clients.get(channel).add(res)
+  res.on('close', () => {
+    everyone.delete(res)
+    for (const channel of wanted) clients.get(channel).delete(res)
+  })
+})
+server.listen(port, '127.0.0.1')
+
+process.on('SIGTERM', () => process.exit(0))
