@@ -15,6 +15,7 @@ export default defineNuxtConfig({
     logMaxAgeMs: 1_800_000,
     logMaxEvents: 100_000,
     publishToken: '',
+    metricsToken: '',
     ingestMaxBytes: 262_144,
     alertCpuPercent: 80,
     alertMemoryPercent: 85,
