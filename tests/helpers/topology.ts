@@ -25,6 +25,8 @@ export interface Topology {
   connections(): Promise<Record<string, number>>
   /** Starts an instance again on its port and waits until nginx sends it requests. */
   restart(instance: Instance): Promise<void>
+  /** Restarts every instance that is not running (after a fault, or a failed test). */
+  restartStopped(): Promise<void>
   /** Every durable id in the log on these channels, oldest first. */
   logIds(channels: string[]): Promise<string[]>
   stop(): Promise<void>
@@ -59,6 +61,7 @@ export async function startTopology({ env = () => ({}), appendOnly = true }: Top
       app: null,
     })
   }
+  const running = (app: AppServer | null): app is AppServer => app !== null && app.proc.exitCode === null && app.proc.signalCode === null
   const launch = async (instance: Instance) => {
     instance.app = await startApp({ port: instance.port, env: instance.env })
     await waitFor(async () => (await fetch(`${instance.app!.url}/health/sse`)).ok, { what: `${instance.id} connected to Redis` })
@@ -67,6 +70,15 @@ export async function startTopology({ env = () => ({}), appendOnly = true }: Top
   const nginx = await startNginx(instances.map(i => `127.0.0.1:${i.port}`))
   const log = redis.client()
 
+  const restart = async (instance: Instance) => {
+    await launch(instance)
+    // nginx keeps a failed server out for fail_timeout; wait until it routes here again.
+    await waitFor(async () => {
+      const stats = await (await fetch(`${nginx.httpUrl}/api/sse/stats`)).json() as { instance: string }
+      return stats.instance === instance.id
+    }, { what: `nginx routing to ${instance.id} again`, timeout: 20_000 })
+  }
+
   return {
     redis,
     instances,
@@ -74,7 +86,7 @@ export async function startTopology({ env = () => ({}), appendOnly = true }: Top
     async connections() {
       const counts: Record<string, number> = {}
       for (const instance of instances) {
-        if (!instance.app || instance.app.proc.exitCode !== null || instance.app.proc.signalCode !== null) {
+        if (!running(instance.app)) {
           counts[instance.id] = 0
           continue
         }
@@ -83,13 +95,11 @@ export async function startTopology({ env = () => ({}), appendOnly = true }: Top
       }
       return counts
     },
-    async restart(instance) {
-      await launch(instance)
-      // nginx keeps a failed server out for fail_timeout; wait until it routes here again.
-      await waitFor(async () => {
-        const stats = await (await fetch(`${nginx.httpUrl}/api/sse/stats`)).json() as { instance: string }
-        return stats.instance === instance.id
-      }, { what: `nginx routing to ${instance.id} again`, timeout: 20_000 })
+    restart,
+    async restartStopped() {
+      for (const instance of instances) {
+        if (!running(instance.app)) await restart(instance)
+      }
     },
     async logIds(channels) {
       const entries = await log.xrange('dashboard:log', '-', '+') as Array<[string, string[]]>
