@@ -51,6 +51,8 @@ export class RedisBroker implements Broker {
   private subscribed = false
   private functionLoaded = false
   private outbox: Pending[] = []
+  /** Catch-up waits here until the command connection has loaded the function. */
+  private readonly commandWaiters = new Set<() => void>()
   private closing = false
   private readonly counters: BrokerStats = { reconnects: 0, invalidDropped: 0 }
 
@@ -201,6 +203,8 @@ export class RedisBroker implements Broker {
       this.options.logger.error(`cannot load the publish function (Redis 7+ needed): ${(error as Error).message}`)
       return
     }
+    for (const waiter of this.commandWaiters) waiter()
+    this.commandWaiters.clear()
     this.markReadyIfComplete()
     await this.flushOutbox()
   }
@@ -263,15 +267,15 @@ export class RedisBroker implements Broker {
   private waitForCommandConnection(): Promise<void> {
     if (this.cmd.status === 'ready' && this.functionLoaded) return Promise.resolve()
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.cmd.off('ready', onReady)
-        reject(new Error('command connection not ready'))
-      }, 10_000)
-      const onReady = () => {
+      const waiter = () => {
         clearTimeout(timer)
         resolve()
       }
-      this.cmd.once('ready', onReady)
+      const timer = setTimeout(() => {
+        this.commandWaiters.delete(waiter)
+        reject(new Error('command connection not ready'))
+      }, 10_000)
+      this.commandWaiters.add(waiter)
     })
   }
 
