@@ -3,6 +3,7 @@ import type { AppServer } from '../helpers/app-server'
 import { startApp } from '../helpers/app-server'
 import type { RedisServer } from '../helpers/redis'
 import { startRedis } from '../helpers/redis'
+import { freePort } from '../helpers/ports'
 import { ingest, SseStream } from '../helpers/sse-client'
 import { waitFor } from '../helpers/wait'
 
@@ -55,5 +56,29 @@ describe('Redis killed and restarted mid-stream', () => {
     const stats = await (await fetch(`${app.url}/api/sse/stats`)).json()
     expect(stats.broker.reconnects).toBeGreaterThanOrEqual(1)
     stream.close()
+  })
+})
+
+describe('start-up without Redis', () => {
+  it('serves requests before Redis is reachable and connects by itself once it is', async () => {
+    const port = await freePort()
+    const app = await startApp({ env: { NUXT_REDIS_URL: `redis://127.0.0.1:${port}`, NUXT_PUBLISH_TOKEN: TOKEN } })
+    let redis: RedisServer | undefined
+    try {
+      expect((await fetch(`${app.url}/health/live`)).status).toBe(200)
+      expect((await fetch(`${app.url}/health/sse`)).status).toBe(503)
+      expect((await ingest(app.url, 'alerts', { level: 'info', message: 'early' }, TOKEN)).status).toBe(503)
+      const stream = await SseStream.open(`${app.url}/api/sse/dashboard?channels=alerts`)
+      expect(stream.status).toBe(200)
+      redis = await startRedis({ port })
+      await waitFor(async () => (await fetch(`${app.url}/health/sse`)).status === 200, { what: 'the broker to connect', timeout: 20_000 })
+      const id = await publishWithRetry(app.url, 1)
+      await stream.waitFor(e => e.some(x => x.id === id), 'an event once Redis is there')
+      stream.close()
+    }
+    finally {
+      await app.stop()
+      await redis?.stop()
+    }
   })
 })
