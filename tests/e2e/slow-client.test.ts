@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppServer } from '../helpers/app-server'
 import { startApp } from '../helpers/app-server'
 import { ingest, SseStream } from '../helpers/sse-client'
-import { waitFor } from '../helpers/wait'
 
 const TOKEN = 'publisher-token-for-tests'
 const stats = async (app: AppServer) => (await fetch(`${app.url}/api/sse/stats`)).json()
