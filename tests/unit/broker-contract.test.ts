@@ -169,6 +169,8 @@ describe('redis broker specifics', () => {
       const { broker, received } = await harness(new RedisBroker({ url: own.url, prefix, retention: retentionOf(), logger: quiet }), prefix)
       await own.kill()
       await waitFor(() => broker.state() === 'down', { what: 'broker down' })
+      // Both connections have noticed: a command now fails instead of being written to a dead socket.
+      await waitFor(() => broker.ping().then(() => false, () => true), { what: 'the command connection to notice' })
       const pending = [broker.publish('alerts', alert(1)), broker.publish('alerts', alert(2))]
       await own.restart()
       const ids = await Promise.all(pending)

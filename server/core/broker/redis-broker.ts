@@ -96,11 +96,22 @@ export class RedisBroker implements Broker {
 
   async publish(channel: Channel, json: string): Promise<string> {
     if (this.closing) throw new BrokerUnavailableError()
-    if (this.cmd.status !== 'ready' || !this.functionLoaded) {
-      if (this.outbox.length >= (this.options.outboxLimit ?? 10_000)) throw new BrokerUnavailableError()
-      return new Promise((resolve, reject) => this.outbox.push({ channel, json, resolve, reject }))
+    if (this.cmd.status !== 'ready' || !this.functionLoaded) return this.enqueue(channel, json)
+    try {
+      return await this.append(channel, json)
     }
-    return this.append(channel, json)
+    catch (error) {
+      // The connection died before the command was sent: it is safe to keep
+      // it for later. Any other failure may have reached Redis, so resending
+      // could duplicate the event: the caller decides.
+      if (String(error).includes('isn\'t writeable')) return this.enqueue(channel, json)
+      throw error
+    }
+  }
+
+  private enqueue(channel: Channel, json: string): Promise<string> {
+    if (this.outbox.length >= (this.options.outboxLimit ?? 10_000)) return Promise.reject(new BrokerUnavailableError())
+    return new Promise((resolve, reject) => this.outbox.push({ channel, json, resolve, reject }))
   }
 
   async publishLive(channel: Channel, json: string): Promise<void> {
