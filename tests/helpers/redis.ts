@@ -20,6 +20,8 @@ export interface RedisServer {
 }
 
 export interface RedisOptions {
+  /** A fixed port (default: a free one). */
+  port?: number
   /**
    * Keep the log across kill/restart with an append-only file (fsync every
    * second, as docker-compose.yml runs it). Without it a restart is empty.
@@ -31,8 +33,8 @@ export interface RedisOptions {
  * A private redis-server on a free port, so tests can kill and restart it
  * without touching any other Redis on the machine.
  */
-export async function startRedis({ appendOnly = false }: RedisOptions = {}): Promise<RedisServer> {
-  const port = await freePort()
+export async function startRedis({ port: wanted, appendOnly = false }: RedisOptions = {}): Promise<RedisServer> {
+  const port = wanted ?? await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'pulseboard-redis-'))
   let proc: ChildProcess | null = null
   const clients: Redis[] = []
