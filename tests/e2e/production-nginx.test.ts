@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { get } from 'node:http'
 import type { IncomingMessage } from 'node:http'
 import { connect } from 'node:http2'
@@ -25,6 +26,7 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ status:
 describe('the shipped nginx configuration', () => {
   it('passes `nginx -t` (listeners and upstreams pointed at loopback, nothing else changed)', async () => {
     const prefix = await prepareNginx(['127.0.0.1:1', '127.0.0.1:2'])
+    onTestFinished(() => rmSync(prefix.dir, { recursive: true, force: true }))
     const result = testNginxConfig(prefix)
     expect(result.output).toContain('syntax is ok')
     expect(result.output).toContain('test is successful')
@@ -33,6 +35,7 @@ describe('the shipped nginx configuration', () => {
 
   it('and `nginx -t` does refuse a broken one (the check above can fail)', async () => {
     const prefix = await prepareNginx(['127.0.0.1:1', '127.0.0.1:2'], { extraHttpConfig: '    proxy_buffering sometimes;' })
+    onTestFinished(() => rmSync(prefix.dir, { recursive: true, force: true }))
     const result = testNginxConfig(prefix)
     expect(result.ok).toBe(false)
     expect(result.output).toMatch(/invalid value "sometimes"/)

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
@@ -80,6 +80,7 @@ export async function startRedis({ port: wanted, appendOnly = false }: RedisOpti
     async stop() {
       for (const client of clients) client.disconnect()
       await kill()
+      rmSync(dir, { recursive: true, force: true })
     },
   }
 }
