@@ -30,7 +30,7 @@ export default defineNuxtConfig({
     trustedProxies: '',
     frameAncestors: `'none'`,
     sseMaxConnections: 10_000,
-    sseMaxConnectionsPerIp: 50,
+    sseMaxConnectionsPerIp: 100,
     ingestRatePerSecond: 50,
     ingestRateBurst: 100,
     authFailuresPerMinute: 20,

@@ -51,6 +51,8 @@ describe('limits', () => {
     expect(JSON.parse(third.body).message).toMatch(/too many open streams/)
     // Not the trusted proxy: its X-Forwarded-For is ignored and it is a client of its own.
     expect((await stream(asClient('198.51.100.1'), '127.0.0.2')).status).toBe(200)
+    // ... and the operator is told once why the header was ignored.
+    expect(app.output()).toMatch(/X-Forwarded-For from 127\.0\.0\.2, which NUXT_TRUSTED_PROXIES does not list/)
   })
 
   it('per instance: 503 with Retry-After when full, a free slot as soon as a stream ends', async () => {

@@ -24,7 +24,7 @@ describe('security settings', () => {
       sseTicketTtlMs: 30_000,
       frameAncestors: `'none'`,
       sseMaxConnections: 10_000,
-      sseMaxConnectionsPerIp: 50,
+      sseMaxConnectionsPerIp: 100,
     })
     expect(config.corsOrigins.size).toBe(0)
   })

@@ -131,7 +131,7 @@ export function readSecurityConfig(runtime: Loose): SecurityConfig {
     trustedProxies: proxies(runtime.trustedProxies),
     frameAncestors: frameAncestors(runtime.frameAncestors),
     sseMaxConnections: positiveInt(runtime.sseMaxConnections, 'NUXT_SSE_MAX_CONNECTIONS', 10_000),
-    sseMaxConnectionsPerIp: positiveInt(runtime.sseMaxConnectionsPerIp, 'NUXT_SSE_MAX_CONNECTIONS_PER_IP', 50),
+    sseMaxConnectionsPerIp: positiveInt(runtime.sseMaxConnectionsPerIp, 'NUXT_SSE_MAX_CONNECTIONS_PER_IP', 100),
     ingestRatePerSecond: positiveInt(runtime.ingestRatePerSecond, 'NUXT_INGEST_RATE_PER_SECOND', 50),
     ingestRateBurst: positiveInt(runtime.ingestRateBurst, 'NUXT_INGEST_RATE_BURST', 100),
     authFailuresPerMinute: positiveInt(runtime.authFailuresPerMinute, 'NUXT_AUTH_FAILURES_PER_MINUTE', 20),

@@ -5,7 +5,7 @@ import { ViewerSessions } from './viewer-session'
 import type { TicketStore } from './tickets/ticket-store'
 import { MemoryTicketStore } from './tickets/memory-ticket-store'
 import { RedisTicketStore } from './tickets/redis-ticket-store'
-import { TrustedProxies } from '../limits/client-ip'
+import { normalizeAddress, TrustedProxies } from '../limits/client-ip'
 import { ConnectionLimiter } from '../limits/connection-limiter'
 import { RateLimiter } from '../limits/rate-limiter'
 import type { Logger } from '../logger'
@@ -44,6 +44,18 @@ export function createSecurity(config: SecurityConfig, deps: SecurityDeps): Secu
   else {
     tickets = new MemoryTicketStore()
   }
+  // Behind a proxy that is not listed, every viewer looks like the proxy and
+  // shares one per-client budget: say so once, in plain words.
+  let warnedUntrustedProxy = false
+  const clientAddress = (event: H3Event): string => {
+    const peer = event.node.req.socket.remoteAddress
+    const forwarded = getRequestHeader(event, 'x-forwarded-for')
+    if (forwarded !== undefined && !warnedUntrustedProxy && !proxies.trusts(normalizeAddress(peer ?? '') ?? '')) {
+      warnedUntrustedProxy = true
+      deps.logger.warn(`requests arrive with X-Forwarded-For from ${peer ?? 'an unknown peer'}, which NUXT_TRUSTED_PROXIES does not list: the header is ignored and per-client limits count that peer as one client`)
+    }
+    return proxies.clientAddress(peer, forwarded)
+  }
   return {
     config,
     sessions: config.authEnabled ? new ViewerSessions(config.viewerToken, config.sessionPassword, config.sessionMaxAgeSeconds) : null,
@@ -52,7 +64,7 @@ export function createSecurity(config: SecurityConfig, deps: SecurityDeps): Secu
     ingestRate: new RateLimiter({ ratePerSecond: config.ingestRatePerSecond, burst: config.ingestRateBurst }),
     authFailures: new RateLimiter({ ratePerSecond: config.authFailuresPerMinute / 60, burst: config.authFailuresPerMinute }),
     proxies,
-    clientAddress: event => proxies.clientAddress(event.node.req.socket.remoteAddress, getRequestHeader(event, 'x-forwarded-for')),
+    clientAddress,
     isHttps: event => proxies.isHttps(
       event.node.req.socket.remoteAddress,
       Boolean((event.node.req.socket as { encrypted?: boolean }).encrypted),
