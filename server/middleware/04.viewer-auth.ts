@@ -12,10 +12,7 @@ export default defineEventHandler(async (event) => {
   const path = routePath(event.path)
   if (!needsViewer(path) || event.method === 'OPTIONS') return
   const result = await checkViewer(event, useSecurity(), { stream: isStreamPath(path) })
-  if (result.ok) {
-    event.context.viewerVia = result.via
-    return
-  }
+  if (result.ok) return
   if (result.retryAfterSeconds !== undefined) setResponseHeader(event, 'Retry-After', result.retryAfterSeconds)
   if (result.status === 401) setResponseHeader(event, 'WWW-Authenticate', 'Bearer realm="pulseboard"')
   throw clientError(event, result.status, result.message)

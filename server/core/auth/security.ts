@@ -45,14 +45,15 @@ export function createSecurity(config: SecurityConfig, deps: SecurityDeps): Secu
     tickets = new MemoryTicketStore()
   }
   // Behind a proxy that is not listed, every viewer looks like the proxy and
-  // shares one per-client budget: say so once, in plain words.
+  // shares one per-client budget: say so once, in plain words. (`nuxi dev`
+  // forwards through a socket without an address: not worth a warning.)
   let warnedUntrustedProxy = false
   const clientAddress = (event: H3Event): string => {
     const peer = event.node.req.socket.remoteAddress
     const forwarded = getRequestHeader(event, 'x-forwarded-for')
-    if (forwarded !== undefined && !warnedUntrustedProxy && !proxies.trusts(normalizeAddress(peer ?? '') ?? '')) {
+    if (forwarded !== undefined && peer !== undefined && !warnedUntrustedProxy && !proxies.trusts(normalizeAddress(peer) ?? '')) {
       warnedUntrustedProxy = true
-      deps.logger.warn(`requests arrive with X-Forwarded-For from ${peer ?? 'an unknown peer'}, which NUXT_TRUSTED_PROXIES does not list: the header is ignored and per-client limits count that peer as one client`)
+      deps.logger.warn(`requests arrive with X-Forwarded-For from ${peer}, which NUXT_TRUSTED_PROXIES does not list: the header is ignored and per-client limits count that peer as one client`)
     }
     return proxies.clientAddress(peer, forwarded)
   }
