@@ -182,7 +182,7 @@ describe('query token when not enabled (the default)', () => {
     await app?.stop()
   })
 
-  it('refuses ?token= with a message that says how to enable it, and sessions from another instance work (stateless)', async () => {
+  it('refuses ?token= with a message that says how to enable it, without echoing or logging the token', async () => {
     const result = await probe(`${app.url}/api/sse/dashboard?token=${VIEWER}`)
     expect(result.status).toBe(401)
     expect(JSON.parse(result.body).message).toMatch(/NUXT_SSE_ALLOW_QUERY_TOKEN/)
