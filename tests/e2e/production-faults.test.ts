@@ -115,7 +115,9 @@ describe('faults behind nginx: zero lost, zero duplicated', () => {
       await topology.redis.restart()
       await waitFor(async () => (await Promise.all(urls.map(health))).every(s => s === 200), { what: 'both /health/sse back at 200', timeout: 20_000 })
     })
-    expect(new Set(loop.refused)).toEqual(new Set([503]))
+    // Refused with 503 while Redis was away (and at most rate-limited otherwise), never failed.
+    expect(loop.refused).toContain(503)
+    expect(loop.refused.filter(status => status !== 503 && status !== 429)).toEqual([])
     // The instances stayed up: no client had to reconnect.
     expect(opens()).toEqual(before)
   })

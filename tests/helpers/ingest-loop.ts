@@ -1,7 +1,7 @@
 import { ingest } from './sse-client'
 
-/** No answer, bad gateway, unavailable, gateway timeout: try again. Anything else is final. */
-const RETRYABLE = new Set([0, 502, 503, 504])
+/** No answer, rate limited, bad gateway, unavailable, gateway timeout: try again. Anything else is final. */
+const RETRYABLE = new Set([0, 429, 502, 503, 504])
 
 export interface IngestLoop {
   /** Ids of the events the ingest API accepted (200), in order. */
@@ -33,7 +33,8 @@ export function startIngestLoop(baseUrl: string, token: string, { max = 2000, pa
         if (status === 200 || stopped) break
         refused.push(status)
         if (!RETRYABLE.has(status)) break
-        await new Promise(resolve => setTimeout(resolve, 100))
+        // A rate-limited collector slows down; the others retry soon.
+        await new Promise(resolve => setTimeout(resolve, status === 429 ? 1000 : 100))
       }
       await new Promise(resolve => setTimeout(resolve, pauseMs))
     }

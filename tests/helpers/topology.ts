@@ -54,6 +54,8 @@ export async function startTopology({ env = () => ({}), appendOnly = true }: Top
         NUXT_INSTANCE_ID: id,
         NUXT_REDIS_URL: redis.url,
         NUXT_PUBLISH_TOKEN: PUBLISH_TOKEN,
+        // nginx connects from loopback: believe its X-Forwarded-For, as compose does.
+        NUXT_TRUSTED_PROXIES: '127.0.0.1',
         NUXT_SSE_HEARTBEAT_MS: '2000',
         NITRO_SHUTDOWN_TIMEOUT: '5000',
         ...env(index),

@@ -35,6 +35,7 @@ interface Service {
   healthcheck?: { test: string[] }
   volumes?: string[]
   stop_grace_period?: string
+  networks?: Record<string, { ipv4_address?: string }>
 }
 
 // merge: the file uses YAML merge keys (<<) for what both replicas share, as compose does.
@@ -83,6 +84,12 @@ describe('docker-compose.yml', () => {
     for (const service of [redis!, app1!, app2!, nginx!]) expect(service.healthcheck?.test.length).toBeGreaterThan(0)
     for (const app of [app1!, app2!]) expect(app.depends_on).toEqual({ redis: { condition: 'service_healthy' } })
     expect(nginx!.depends_on).toEqual({ app1: { condition: 'service_healthy' }, app2: { condition: 'service_healthy' } })
+  })
+
+  it('makes the replicas trust nginx\'s forwarded headers, and only nginx\'s', () => {
+    const address = nginx!.networks!.default!.ipv4_address
+    expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
+    for (const app of [app1!, app2!]) expect(app.environment!.NUXT_TRUSTED_PROXIES).toBe(address)
   })
 
   it('gives nginx the shipped configuration, whose upstreams are the app services on the image\'s port', () => {
