@@ -43,11 +43,15 @@ describe('faults behind nginx: zero lost, zero duplicated', () => {
   /** Runs `fault` while a collector publishes, then checks every client against the log. */
   async function underLoad(fault: (loop: IngestLoop) => Promise<void>): Promise<IngestLoop> {
     const loop = startIngestLoop(topology.nginx.httpUrl, PUBLISH_TOKEN)
-    await waitFor(() => loop.accepted.length >= 10, { what: 'publishing before the fault' })
-    await fault(loop)
-    const after = loop.accepted.length
-    await waitFor(() => loop.accepted.length >= after + 10, { what: 'publishing after the fault' })
-    await loop.stop()
+    try {
+      await waitFor(() => loop.accepted.length >= 10, { what: 'publishing before the fault' })
+      await fault(loop)
+      const after = loop.accepted.length
+      await waitFor(() => loop.accepted.length >= after + 10, { what: 'publishing after the fault' })
+    }
+    finally {
+      await loop.stop()
+    }
     for (const client of clients) await client.waitForIds(loop.accepted, 'every accepted event')
     const log = await topology.logIds(CHANNELS)
     const last = loop.accepted.at(-1)!

@@ -24,7 +24,8 @@ export function startIngestLoop(baseUrl: string, token: string, { max = 2000, pa
   let stopped = false
   const run = async () => {
     for (let n = 0; n < max && !stopped; n++) {
-      for (;;) {
+      // Bounded too: a collector gives an event up after a minute of refusals.
+      for (let attempt = 0; attempt < 600; attempt++) {
         const status = await ingest(baseUrl, 'alerts', { level: 'warning', message: `fault drill event ${n}` }, token)
           .then(({ status, json }) => {
             if (status === 200) accepted.push(...(json.ids as string[]))
