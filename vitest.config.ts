@@ -16,6 +16,7 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          sequence: { groupOrder: 0 },
         },
       },
       await defineVitestProject({
@@ -23,6 +24,7 @@ export default defineConfig({
           name: 'nuxt',
           include: ['tests/nuxt/**/*.test.ts'],
           environment: 'nuxt',
+          sequence: { groupOrder: 1 },
         },
       }),
       {
@@ -35,6 +37,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Each file starts its own Redis and servers; two at a time fits two cores.
           maxWorkers: 2,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -14,24 +14,21 @@ interface Held { frame: Buffer, id: string | undefined, conflationKey: string | 
 /**
  * One SSE client. Its queue is the socket's own write buffer, bounded in
  * bytes: while the socket is congested, metric frames are conflated (latest
- * per source wins) and every other frame is appended; a client whose buffer
- * would pass the bound is disconnected and resumes with `Last-Event-ID`.
+ * per source wins) and every other frame is appended; a client whose backlog
+ * stays past the bound is disconnected and resumes with `Last-Event-ID`.
  *
  * While the connection replays history, live frames are held back and
- * written after the replay, skipping ids the replay already sent. A live
- * frame can also arrive *after* the replay with an id the replay already
- * sent (the log answered before this instance saw the Pub/Sub announcement),
- * so live durable frames are checked against the replay until the first
- * newer one passes.
+ * written after the replay, skipping ids the replay already sent.
  */
 export class SseConnection {
   closed = false
   private replaying: Held[] | null = null
   private heldBytes = 0
-  /** Set after a replay until the first live durable frame newer than it. */
-  private afterReplay: ((id: string) => boolean) | null = null
+  /** Set after a replay until the first live id past it (see `finishReplay`). */
+  private isAfterReplay: ((id: string) => boolean) | null = null
   /** Conflated metric frames waiting for `drain`, in id order. */
   private conflated: Map<string, Buffer> | null = null
+  private boundCheckPending = false
 
   constructor(
     readonly res: ServerResponse,
@@ -65,26 +62,32 @@ export class SseConnection {
     })
   }
 
-  /** Sends what arrived during the replay (ids after the replay only) and goes live. */
+  /**
+   * Sends what arrived during the replay (ids after the replay only) and goes
+   * live. The replay reads the log, which can be ahead of this instance's
+   * live feed: an event the replay already sent may still arrive live after
+   * this call, so live ids are checked too, until the first one past the
+   * replay (live ids arrive in order).
+   */
   finishReplay(isAfterReplay: (id: string) => boolean): void {
     const held = this.replaying ?? []
     this.replaying = null
     this.heldBytes = 0
-    this.afterReplay = isAfterReplay
+    this.isAfterReplay = isAfterReplay
     for (const item of held) this.send(item.frame, item.conflationKey, item.id)
   }
 
   send(frame: Buffer, conflationKey?: string, id?: string): void {
     if (this.closed) return
-    if (this.afterReplay && id !== undefined && !this.replaying) {
-      if (!this.afterReplay(id)) return
-      this.afterReplay = null
-    }
     if (this.replaying) {
       this.replaying.push({ frame, id, conflationKey })
       this.heldBytes += frame.length
       if (this.heldBytes > this.maxQueueBytes) this.close('slow')
       return
+    }
+    if (id !== undefined && this.isAfterReplay) {
+      if (!this.isAfterReplay(id)) return
+      this.isAfterReplay = null
     }
     if (this.res.writableNeedDrain) {
       if (conflationKey !== undefined) {
@@ -96,13 +99,10 @@ export class SseConnection {
       }
       // Order matters for resume: older conflated metrics go out first.
       this.flushConflated()
-      if (this.res.writableLength + frame.length > this.maxQueueBytes) {
-        this.close('slow')
-        return
-      }
     }
     this.res.write(frame)
     this.events.delivered(1)
+    this.checkBound()
   }
 
   /** Control frames (retry, reset, heartbeat): not counted, skipped while congested. */
@@ -134,6 +134,21 @@ export class SseConnection {
       this.res.write(frame)
       this.events.delivered(1)
     }
-    if (this.res.writableLength > this.maxQueueBytes) this.close('slow')
+    this.checkBound()
+  }
+
+  /**
+   * Node corks HTTP writes until the next tick, so a burst of events in one
+   * tick sits in `writableLength` even for a fast client. The bound is
+   * therefore checked after the socket had its chance to take the bytes:
+   * what is still queued then is what the client did not read.
+   */
+  private checkBound(): void {
+    if (this.boundCheckPending || this.res.writableLength <= this.maxQueueBytes) return
+    this.boundCheckPending = true
+    setImmediate(() => {
+      this.boundCheckPending = false
+      if (this.res.writableLength > this.maxQueueBytes) this.close('slow')
+    })
   }
 }
