@@ -58,7 +58,7 @@ async function main() {
         run[scenario] = {}
         for (const kind of rotate(options.servers, r)) {
           log(`run ${r + 1}/${options.runs} ${scenario} ${kind}`)
-          const nodeArgs = options.profile && kind === 'pulseboard' ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles')}`] : []
+          const nodeArgs = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles', `${scenario}-${kind}`)}`] : []
           try {
             run[scenario][kind] = await SCENARIO_RUNNERS[scenario](kind, { redis, nodeArgs, ...options[scenario] })
           }

@@ -17,7 +17,7 @@ const USAGE = `npm run bench -- [options]
   --quick              a few hundred clients, one run: checks the harness, not the servers
   --out <dir>          output directory (default bench/out)
   --build              rebuild the app first (default: only when .output is missing)
-  --profile            run Pulseboard with --cpu-prof (profiles in <out>/profiles)
+  --profile            run the servers with --cpu-prof (<out>/profiles/<scenario>-<server>/)
   --help`
 
 function positiveInt(value, name) {

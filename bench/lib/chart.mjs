@@ -67,7 +67,10 @@ export function renderChart(results) {
   const sizes = results.options.memory.sizes
   const fanout = series.map(s => ({
     ...s,
-    points: points(results, s.kind, (run, kind) => (run.fanout?.[kind] ?? []).map((r, i) => [fanoutSteps[i]?.clients, r.complete ? r.deliveriesPerSecond : NaN])),
+    points: points(results, s.kind, (run, kind) => {
+      const steps = run.fanout?.[kind]
+      return Array.isArray(steps) ? steps.map((r, i) => [fanoutSteps[i]?.clients, r.complete ? r.deliveriesPerSecond : NaN]) : []
+    }),
   }))
   const memory = series.map(s => ({
     ...s,

@@ -34,6 +34,10 @@ const SPECS = {
       NUXT_REDIS_URL: redisUrl,
       NUXT_REDIS_PREFIX: PULSEBOARD_PREFIX,
       NITRO_SHUTDOWN_TIMEOUT: '2000',
+      // The load comes from a few local addresses, far past the per-address
+      // default (100); the limiter still runs on every stream request.
+      NUXT_SSE_MAX_CONNECTIONS: '1000000',
+      NUXT_SSE_MAX_CONNECTIONS_PER_IP: '1000000',
       ...extraEnv,
     }),
   },
@@ -70,7 +74,7 @@ export async function startServer(kind, { redisUrl, extraEnv = {}, nodeArgs = []
   const exited = new Promise(resolveExit => proc.once('exit', (code, signal) => resolveExit(code ?? signal)))
   const base = `http://127.0.0.1:${port}`
   await waitFor(async () => {
-    if (proc.exitCode !== null) throw new Error(`${kind} exited during start-up:\n${output}`)
+    if (proc.exitCode !== null) throw new Error(`${kind} exited during start-up:\n${output.slice(-1500)}`)
     return (await fetch(base + spec.ready)).ok
   }, { timeout: 30_000, what: `${kind} on ${port}` })
   return {
