@@ -25,5 +25,10 @@ export default defineEventHandler(async (event) => {
   })
   event.node.res.flushHeaders()
   event.node.req.socket.setNoDelay(true)
-  await pulse.hub.attach(event.node.res, filter.filter, resume.id)
+  // Not awaited: once the headers are out the hub owns the response, and
+  // returning lets the request's H3Event, Nitro context (fetch/waitUntil
+  // closures) and the suspended handler and middleware frames be collected
+  // instead of living as long as the stream (~5 KB per open stream).
+  // h3 sees the headers sent and writes nothing more.
+  void pulse.hub.attach(event.node.res, filter.filter, resume.id)
 })
