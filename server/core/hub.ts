@@ -6,7 +6,7 @@ import { compareEventIds } from './broker/event-id'
 import type { ClientFilter } from './sse/filter'
 import { projectMetric } from './sse/filter'
 import { encodeComment, encodeFrame, encodeHeartbeat, encodeRetry } from './sse/frame'
-import type { CloseReason } from './sse/connection'
+import type { CloseReason, ConnectionEvents } from './sse/connection'
 import { SseConnection } from './sse/connection'
 import type { Counters } from './counters'
 import type { Logger } from './logger'
@@ -30,6 +30,13 @@ export class Hub {
   private readonly listeners = new Set<(message: BrokerMessage) => void>()
   private heartbeat: ReturnType<typeof setInterval> | null = null
   private shuttingDown = false
+  /** One object for every connection (no per-connection closures). */
+  private readonly connectionEvents: ConnectionEvents = {
+    delivered: (count) => {
+      this.counters.eventsDelivered += count
+    },
+    closed: (connection, reason) => this.remove(connection, reason),
+  }
 
   constructor(
     private readonly broker: Broker,
@@ -58,26 +65,19 @@ export class Hub {
   /**
    * Takes over a response whose headers were already sent: writes the retry
    * hint, replays what the client missed after `lastEventId`, then streams
-   * live. Resolves when the connection ends.
+   * live until the connection ends (the hub forgets it then). Nothing is
+   * returned to wait on: a stream can stay open for days, and everything a
+   * caller kept alive meanwhile would cost memory per open stream.
    */
-  async attach(res: ServerResponse, filter: ClientFilter, lastEventId: string | null): Promise<CloseReason> {
+  attach(res: ServerResponse, filter: ClientFilter, lastEventId: string | null): void {
     if (this.shuttingDown) {
       res.end(encodeRetry(this.jitteredRetry()))
-      return 'shutdown'
+      return
     }
-    const closed = new Promise<CloseReason>((resolve) => {
-      const connection = new SseConnection(res, filter, this.options.maxQueueBytes, {
-        delivered: (count) => { this.counters.eventsDelivered += count },
-        closed: (conn, reason) => {
-          this.remove(conn, reason)
-          resolve(reason)
-        },
-      })
-      connection.writeControl(encodeRetry(this.options.retryMs) + encodeComment('connected'), true)
-      this.add(connection)
-      if (lastEventId !== null) void this.resume(connection, lastEventId)
-    })
-    return closed
+    const connection = new SseConnection(res, filter, this.options.maxQueueBytes, this.connectionEvents)
+    connection.writeControl(encodeRetry(this.options.retryMs) + encodeComment('connected'), true)
+    this.add(connection)
+    if (lastEventId !== null) void this.resume(connection, lastEventId)
   }
 
   /** Ends every stream with a short, jittered retry so clients spread over the other instances. */
