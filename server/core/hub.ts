@@ -4,7 +4,7 @@ import { CHANNELS, EVENT_NAMES } from '../../shared/events'
 import type { Broker, BrokerMessage } from './broker/types'
 import { compareEventIds } from './broker/event-id'
 import type { ClientFilter } from './sse/filter'
-import { projectMetric } from './sse/filter'
+import { projectMetric, shareFilter } from './sse/filter'
 import { encodeComment, encodeFrame, encodeHeartbeat, encodeRetry } from './sse/frame'
 import type { CloseReason, ConnectionEvents } from './sse/connection'
 import { SseConnection } from './sse/connection'
@@ -74,7 +74,7 @@ export class Hub {
       res.end(encodeRetry(this.jitteredRetry()))
       return
     }
-    const connection = new SseConnection(res, filter, this.options.maxQueueBytes, this.connectionEvents)
+    const connection = new SseConnection(res, shareFilter(filter), this.options.maxQueueBytes, this.connectionEvents)
     connection.writeControl(encodeRetry(this.options.retryMs) + encodeComment('connected'), true)
     this.add(connection)
     if (lastEventId !== null) void this.resume(connection, lastEventId)

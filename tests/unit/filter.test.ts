@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_FILTER_LENGTH, parseFilter, projectMetric } from '../../server/core/sse/filter'
+import { MAX_FILTER_LENGTH, parseFilter, projectMetric, shareFilter } from '../../server/core/sse/filter'
 import { readLastEventId } from '../../server/core/sse/last-event-id'
 
 describe('stream filters', () => {
@@ -7,6 +7,19 @@ describe('stream filters', () => {
     const result = parseFilter(undefined, undefined)
     expect(result.ok && [...result.filter.channels]).toEqual(['metrics', 'alerts', 'logs', 'health'])
     expect(result.ok && result.filter.metricFields).toBeNull()
+  })
+
+  it('shares one instance per distinct filter, whatever the order it was asked in', () => {
+    const parse = (channels?: string, metrics?: string) => {
+      const result = parseFilter(channels, metrics)
+      if (!result.ok) throw new Error(result.error)
+      return shareFilter(result.filter)
+    }
+    const first = parse('logs,alerts', 'memory,cpu')
+    expect(parse('alerts,logs', 'cpu,memory')).toBe(first)
+    expect(parse('alerts,logs', 'cpu')).not.toBe(first)
+    expect(parse('alerts', 'memory,cpu')).not.toBe(first)
+    expect(parse(undefined, undefined)).toBe(parse('metrics,alerts,logs,health', 'cpu,memory,rps,activeConnections,errorRate'))
   })
 
   it('parses channel lists and metric projections (article 8.1) into a canonical key', () => {

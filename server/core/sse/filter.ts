@@ -45,6 +45,22 @@ export function parseFilter(channelsParam: unknown, metricsParam: unknown): Filt
   return { ok: true, filter: { channels, metricFields, projectionKey: metricFields?.join(',') ?? '' } }
 }
 
+const sharedFilters = new Map<string, ClientFilter>()
+
+/**
+ * One instance per distinct filter, shared by every stream that asks for it.
+ * Filters are read-only and there are at most 15 channel sets × 32 field sets
+ * of them, so streams hold a shared object instead of their own Set (~200 B
+ * each); the first instance seen for a filter becomes the shared one.
+ */
+export function shareFilter(filter: ClientFilter): ClientFilter {
+  const key = `${CHANNELS.filter(channel => filter.channels.has(channel)).join(',')}|${filter.projectionKey}`
+  const shared = sharedFilters.get(key)
+  if (shared) return shared
+  sharedFilters.set(key, filter)
+  return filter
+}
+
 /** Keeps only the requested metric fields, plus what identifies the sample. */
 export function projectMetric(metric: Record<string, unknown>, fields: readonly MetricField[] | null): Record<string, unknown> {
   if (!fields) return metric
