@@ -1,5 +1,5 @@
 import type { H3Event } from 'h3'
-import { createError, getRequestHeader } from 'h3'
+import { createError, getRequestHeader, setResponseHeaders } from 'h3'
 import { createLogger } from './logger'
 
 const log = createLogger('http')
@@ -10,6 +10,8 @@ const log = createLogger('http')
  */
 export function clientError(event: H3Event, statusCode: number, message: string) {
   log.warn(`${statusCode} ${event.method} ${event.path.split('?')[0]}: ${message}`)
+  const deferred = event.context.deferredHeaders
+  if (deferred && !event.node.res.headersSent) setResponseHeaders(event, deferred)
   return createError({ statusCode, statusMessage: STATUS_TEXT[statusCode] ?? 'Bad Request', message })
 }
 

@@ -1,17 +1,17 @@
 import { useSecurity } from '../core/auth/security'
+import { securityHeaders } from '../core/auth/security-headers'
+import { isStreamPath, routePath } from '../core/auth/paths'
 
 /**
- * Headers for every response. The page CSP is set where the HTML is known
- * (server/plugins/30.csp.ts), because it lists the hashes of its inline scripts.
+ * Security headers for every response. A stream request only notes them: the
+ * stream route sends them with its head and refusals get them in
+ * `clientError`, so Node keeps no stored header map for the stream's life.
  */
 export default defineEventHandler((event) => {
-  const { frameAncestors } = useSecurity().config
-  setResponseHeaders(event, {
-    'X-Content-Type-Options': 'nosniff',
-    // Nothing in a URL of ours is meant for other sites.
-    'Referrer-Policy': 'no-referrer',
-    'Cross-Origin-Opener-Policy': 'same-origin',
-  })
-  // X-Frame-Options cannot express an allowlist; the CSP frame-ancestors does.
-  if (frameAncestors === `'none'`) setResponseHeader(event, 'X-Frame-Options', 'DENY')
+  const headers = securityHeaders(useSecurity().config.frameAncestors)
+  if (event.method === 'GET' && isStreamPath(routePath(event.path))) {
+    event.context.deferredHeaders = headers
+    return
+  }
+  setResponseHeaders(event, headers)
 })

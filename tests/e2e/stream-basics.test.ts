@@ -21,6 +21,9 @@ describe('the stream on one instance (embedded broker)', () => {
     expect(stream.headers['content-type']).toMatch(/^text\/event-stream/)
     expect(stream.headers['cache-control']).toBe('no-cache, no-transform')
     expect(stream.headers['x-accel-buffering']).toBe('no')
+    // The route sends the security headers with its head (not stored on the response).
+    expect(stream.headers['x-content-type-options']).toBe('nosniff')
+    expect(stream.headers['x-frame-options']).toBe('DENY')
     await stream.waitFor(events => events.some(e => e.event === 'metric-update'), 'a metric from the scheduled task')
     await stream.waitFor(events => events.filter(e => e.event === 'heartbeat').length >= 2, 'two heartbeats')
     expect(stream.retry).toBe(3000)
