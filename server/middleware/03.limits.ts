@@ -21,7 +21,9 @@ export default defineEventHandler((event) => {
       throw clientError(event, 429, 'too many open streams from this address')
     }
     // Given back when the response ends, however it ends (401, 400, client gone, shutdown).
-    event.node.res.once('close', verdict.release)
+    // `on`, not `once`: 'close' fires once and release() is idempotent, and a
+    // once-wrapper would cost ~100 B more for as long as the stream is open.
+    event.node.res.on('close', verdict.release)
     return
   }
   if (isIngestPath(path) && event.method === 'POST') {
