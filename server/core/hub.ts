@@ -8,6 +8,7 @@ import { projectMetric, shareFilter } from './sse/filter'
 import { encodeComment, encodeFrame, encodeHeartbeat, encodeRetry } from './sse/frame'
 import type { CloseReason, ConnectionEvents } from './sse/connection'
 import { SseConnection } from './sse/connection'
+import { WireFrame } from './sse/wire-frame'
 import type { Counters } from './counters'
 import type { Logger } from './logger'
 
@@ -30,6 +31,8 @@ export class Hub {
   private readonly listeners = new Set<(message: BrokerMessage) => void>()
   private heartbeat: ReturnType<typeof setInterval> | null = null
   private shuttingDown = false
+  /** The retry hint and a comment every new stream starts with, encoded once. */
+  private readonly greeting: WireFrame
   /** One object for every connection (no per-connection closures). */
   private readonly connectionEvents: ConnectionEvents = {
     delivered: (count) => {
@@ -44,6 +47,7 @@ export class Hub {
     private readonly counters: Counters,
     private readonly logger: Logger,
   ) {
+    this.greeting = WireFrame.of(encodeRetry(options.retryMs) + encodeComment('connected'))
     broker.onMessage(message => this.dispatch(message))
   }
 
@@ -75,7 +79,7 @@ export class Hub {
       return
     }
     const connection = new SseConnection(res, shareFilter(filter), this.options.maxQueueBytes, this.connectionEvents)
-    connection.writeControl(encodeRetry(this.options.retryMs) + encodeComment('connected'), true)
+    connection.writeControl(this.greeting, true)
     this.add(connection)
     if (lastEventId !== null) void this.resume(connection, lastEventId)
   }
@@ -114,14 +118,14 @@ export class Hub {
       try {
         const result = await this.broker.replay(cursor, pageSize)
         if (result.kind === 'reset') {
-          connection.writeControl(encodeFrame({ event: 'reset', data: JSON.stringify({ reason: result.reason }) }), true)
+          connection.writeControl(WireFrame.of(encodeFrame({ event: 'reset', data: JSON.stringify({ reason: result.reason }) })), true)
           reset = true
           break
         }
         for (const message of result.events) {
           cursor = message.id!
           if (connection.filter.channels.has(message.channel)) {
-            await connection.writeReplayed(Buffer.from(this.encode(message, connection.filter.metricFields, null)))
+            await connection.writeReplayed(WireFrame.of(this.encode(message, connection.filter.metricFields, null)))
           }
         }
         if (!result.truncated) break
@@ -149,19 +153,19 @@ export class Hub {
     const targets = this.byChannel.get(message.channel)!
     if (targets.size === 0) return
     if (message.channel !== 'metrics') {
-      const frame = Buffer.from(this.encode(message, null, null))
+      const frame = WireFrame.of(this.encode(message, null, null))
       for (const connection of targets) connection.send(frame, undefined, message.id)
       return
     }
     // Metrics: one parse per event, one frame per distinct projection.
     const metric = JSON.parse(message.json) as Record<string, unknown>
     const conflationKey = String(metric.source)
-    const frames = new Map<string, Buffer>()
+    const frames = new Map<string, WireFrame>()
     for (const connection of targets) {
       const { projectionKey, metricFields } = connection.filter
       let frame = frames.get(projectionKey)
       if (!frame) {
-        frame = Buffer.from(this.encode(message, metricFields, metric))
+        frame = WireFrame.of(this.encode(message, metricFields, metric))
         frames.set(projectionKey, frame)
       }
       connection.send(frame, conflationKey, message.id)
@@ -177,7 +181,7 @@ export class Hub {
   }
 
   private beat(): void {
-    const frame = Buffer.from(encodeHeartbeat(Date.now()))
+    const frame = WireFrame.of(encodeHeartbeat(Date.now()))
     for (const connection of this.all) connection.writeControl(frame)
   }
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { SseConnection } from '../../server/core/sse/connection'
 import type { CloseReason } from '../../server/core/sse/connection'
 import { parseFilter } from '../../server/core/sse/filter'
+import { WireFrame } from '../../server/core/sse/wire-frame'
 
 function connection() {
   const res = new PassThrough() as unknown as ServerResponse
@@ -23,6 +24,6 @@ describe('a connection closes exactly once, whatever closes it', () => {
     res.emit('close')
     res.emit('error', new Error('late'))
     expect(closes).toEqual([first])
-    conn.send(Buffer.from('data: x\n\n'))
+    conn.send(WireFrame.of('data: x\n\n'))
   })
 })

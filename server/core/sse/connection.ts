@@ -1,5 +1,8 @@
 import type { ServerResponse } from 'node:http'
+import type { Writable } from 'node:stream'
 import type { ClientFilter } from './filter'
+import type { WireFrame } from './wire-frame'
+import { writeBatched } from './write-batch'
 
 export type CloseReason = 'client-gone' | 'write-error' | 'slow' | 'shutdown'
 
@@ -9,7 +12,7 @@ export interface ConnectionEvents {
   closed(connection: SseConnection, reason: CloseReason): void
 }
 
-interface Held { frame: Buffer, id: string | undefined, conflationKey: string | undefined }
+interface Held { frame: WireFrame, id: string | undefined, conflationKey: string | undefined }
 
 /**
  * One SSE client. Its queue is the socket's own write buffer, bounded in
@@ -17,17 +20,25 @@ interface Held { frame: Buffer, id: string | undefined, conflationKey: string | 
  * per source wins) and every other frame is appended; a client whose backlog
  * stays past the bound is disconnected and resumes with `Last-Event-ID`.
  *
+ * Once the response head is out, frames go straight to the socket as
+ * pre-built HTTP chunks (see `WireFrame`), batched per tick (`writeBatched`);
+ * the response object is used for its lifecycle and to end it.
+ *
  * While the connection replays history, live frames are held back and
  * written after the replay, skipping ids the replay already sent.
  */
 export class SseConnection {
   closed = false
+  /** Where frames are written: the socket (the response itself if it has none, as in unit tests). */
+  private readonly out: Writable
+  /** Whether the response uses chunked transfer encoding (HTTP/1.1) or is close-delimited (HTTP/1.0). */
+  private readonly chunked: boolean
   private replaying: Held[] | null = null
   private heldBytes = 0
   /** Set after a replay until the first live id past it (see `finishReplay`). */
   private isAfterReplay: ((id: string) => boolean) | null = null
   /** Conflated metric frames waiting for `drain`, in id order. */
-  private conflated: Map<string, Buffer> | null = null
+  private conflated: Map<string, WireFrame> | null = null
   private boundCheckPending = false
 
   constructor(
@@ -36,9 +47,17 @@ export class SseConnection {
     private readonly maxQueueBytes: number,
     private readonly events: ConnectionEvents,
   ) {
+    // Raw chunks may only follow the response head, and writeHead() alone
+    // does not send it (flushing twice is harmless). A test double without
+    // flushHeaders has no head.
+    if (typeof res.flushHeaders === 'function') res.flushHeaders()
+    // Without a socket (a pipelined response still waiting, or a test
+    // double) frames go through the response, which does its own framing.
+    this.out = res.socket ?? res
+    this.chunked = res.socket ? res.chunkedEncoding === true : false
     res.on('close', () => this.close('client-gone'))
     res.on('error', () => this.close('write-error'))
-    res.on('drain', () => this.flushConflated())
+    this.out.on('drain', () => this.flushConflated())
   }
 
   /** Holds live frames until `finishReplay`. */
@@ -47,17 +66,17 @@ export class SseConnection {
   }
 
   /** Writes a replayed frame; resolves when the socket can take more. */
-  async writeReplayed(frame: Buffer): Promise<void> {
+  async writeReplayed(frame: WireFrame): Promise<void> {
     if (this.closed) return
     this.events.delivered(1)
-    if (this.res.write(frame)) return
+    if (this.write(frame)) return
     await new Promise<void>((resolve) => {
       const done = () => {
-        this.res.off('drain', done)
+        this.out.off('drain', done)
         this.res.off('close', done)
         resolve()
       }
-      this.res.on('drain', done)
+      this.out.on('drain', done)
       this.res.on('close', done)
     })
   }
@@ -77,11 +96,11 @@ export class SseConnection {
     for (const item of held) this.send(item.frame, item.conflationKey, item.id)
   }
 
-  send(frame: Buffer, conflationKey?: string, id?: string): void {
+  send(frame: WireFrame, conflationKey?: string, id?: string): void {
     if (this.closed) return
     if (this.replaying) {
       this.replaying.push({ frame, id, conflationKey })
-      this.heldBytes += frame.length
+      this.heldBytes += frame.byteLength
       if (this.heldBytes > this.maxQueueBytes) this.close('slow')
       return
     }
@@ -89,7 +108,7 @@ export class SseConnection {
       if (!this.isAfterReplay(id)) return
       this.isAfterReplay = null
     }
-    if (this.res.writableNeedDrain) {
+    if (this.out.writableNeedDrain) {
       if (conflationKey !== undefined) {
         this.conflated ??= new Map()
         // Re-insert so the map stays in id order: the newest sample goes last.
@@ -100,15 +119,15 @@ export class SseConnection {
       // Order matters for resume: older conflated metrics go out first.
       this.flushConflated()
     }
-    this.res.write(frame)
+    this.write(frame)
     this.events.delivered(1)
     this.checkBound()
   }
 
   /** Control frames (retry, reset, heartbeat): not counted, skipped while congested. */
-  writeControl(frame: Buffer | string, evenIfCongested = false): void {
-    if (this.closed || (this.res.writableNeedDrain && !evenIfCongested)) return
-    this.res.write(frame)
+  writeControl(frame: WireFrame, evenIfCongested = false): void {
+    if (this.closed || (this.out.writableNeedDrain && !evenIfCongested)) return
+    this.write(frame)
   }
 
   close(reason: CloseReason, finalFrame?: string): void {
@@ -126,29 +145,33 @@ export class SseConnection {
     this.events.closed(this, reason)
   }
 
+  private write(frame: WireFrame): boolean {
+    return writeBatched(this.out, frame.wire(this.chunked))
+  }
+
   private flushConflated(): void {
     const pending = this.conflated
     if (!pending || this.closed) return
     this.conflated = null
     for (const frame of pending.values()) {
-      this.res.write(frame)
+      this.write(frame)
       this.events.delivered(1)
     }
     this.checkBound()
   }
 
   /**
-   * Node corks HTTP writes until the next tick, so a burst of events in one
-   * tick sits in `writableLength` even for a fast client. The bound is
-   * therefore checked after the socket had its chance to take the bytes:
-   * what is still queued then is what the client did not read.
+   * Writes are corked until the end of the tick (`writeBatched`), so a burst
+   * of events in one tick sits in `writableLength` even for a fast client.
+   * The bound is therefore checked after the socket had its chance to take
+   * the bytes: what is still queued then is what the client did not read.
    */
   private checkBound(): void {
-    if (this.boundCheckPending || this.res.writableLength <= this.maxQueueBytes) return
+    if (this.boundCheckPending || this.out.writableLength <= this.maxQueueBytes) return
     this.boundCheckPending = true
     setImmediate(() => {
       this.boundCheckPending = false
-      if (this.res.writableLength > this.maxQueueBytes) this.close('slow')
+      if (this.out.writableLength > this.maxQueueBytes) this.close('slow')
     })
   }
 }
