@@ -77,12 +77,13 @@ export function readOptions(argv) {
       steps: fanoutClients.map(n => ({ clients: n, events: events ?? Math.max(10, Math.round((quick ? 20_000 : 500_000) / n)) })),
     },
     memory: { sizes: memorySizes },
-    latency: { clients: clients ?? (quick ? 200 : 1000), perSecond: rate ?? 10, seconds },
+    latency: { clients: clients ?? (quick ? 200 : 1000), probes: quick ? 5 : 20, perSecond: rate ?? 10, seconds },
     scale: quick
       ? { single: clients ?? 400, instances, perInstance: Math.round((clients ?? 400) / 2) }
       : { single: clients ?? 19_000, instances, perInstance: clients ?? 18_000 },
     slow: {
       normal: clients ?? (quick ? 200 : 1000),
+      probes: quick ? 5 : 20,
       slowClients: quick ? 10 : 100,
       seconds,
       perSecond: rate ?? 10,

@@ -1,6 +1,7 @@
 // The parent side of the load clients: forks processes, spreads connections
 // over them and over many 127.0.0.x source addresses, and sums what they see.
 import { fork } from 'node:child_process'
+import { setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 const CLIENT = fileURLToPath(new URL('./client.mjs', import.meta.url))
@@ -58,6 +59,11 @@ export class LoadPool {
   /** Enough processes for `total` connections (~5,000 each, well inside 20,000 open files). */
   static forConnections(total, minProcesses = 2) {
     return new LoadPool(Math.max(minProcesses, Math.ceil(total / 5000)))
+  }
+
+  /** Lowers the CPU priority of these processes (nice 0..19): they then read in the gaps the server and the probes leave. */
+  deprioritize(nice = 19) {
+    for (const worker of this.workers) setPriority(worker.proc.pid, nice)
   }
 
   #all(type, args) {

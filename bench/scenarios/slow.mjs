@@ -8,19 +8,19 @@ import { Feeder } from '../lib/feeder.mjs'
 import { LoadPool } from '../load/pool.mjs'
 import { startServer } from '../lib/servers.mjs'
 import { sleep } from '../lib/wait.mjs'
-import { streamAndMeasure } from './latency.mjs'
+import { LatencyClients, streamAndMeasure } from './latency.mjs'
 
 /** Pulseboard's per-client bound during the bench (its default, NUXT_SSE_MAX_QUEUE_BYTES). */
 export const QUEUE_BOUND_BYTES = 1_048_576
 
-export async function slow(kind, { redis, nodeArgs, normal, slowClients, seconds, perSecond, bulkPerSecond, bulkBytes }) {
+export async function slow(kind, { redis, nodeArgs, normal, probes, slowClients, seconds, perSecond, bulkPerSecond, bulkBytes }) {
   const server = await startServer(kind, { redisUrl: redis.url, nodeArgs, extraEnv: { NUXT_SSE_MAX_QUEUE_BYTES: String(QUEUE_BOUND_BYTES) } })
-  const normalPool = new LoadPool(2)
+  const readers = new LatencyClients(probes)
   const slowPool = new LoadPool(1)
   const feeder = new Feeder(redis.client, kind)
   const bulkFeeder = new Feeder(redis.client, kind)
   try {
-    const opened = await normalPool.open(server.target(['alerts']), normal)
+    const opened = await readers.open(server.target(['alerts']), normal)
     const stalled = await slowPool.open(server.target(['logs']), slowClients)
     if (opened.failed || stalled.failed) throw new Error(`${kind}: connections failed`)
     await slowPool.pause(slowClients)
@@ -31,7 +31,7 @@ export async function slow(kind, { redis, nodeArgs, normal, slowClients, seconds
       peakRss = Math.max(peakRss, server.rss())
     }, 100)
     const bulk = bulkFeeder.stream(bulkPerSecond, { channel: 'logs', bytes: bulkBytes })
-    const measured = await streamAndMeasure(normalPool, feeder, { clients: normal, perSecond, seconds })
+    const measured = await streamAndMeasure(readers, feeder, { count: normal, perSecond, seconds })
     const bulkSent = await bulk.stop()
     clearInterval(sampler)
     peakRss = Math.max(peakRss, server.rss())
@@ -49,7 +49,7 @@ export async function slow(kind, { redis, nodeArgs, normal, slowClients, seconds
     }
   }
   finally {
-    await Promise.all([normalPool.stop(), slowPool.stop()])
+    await Promise.all([readers.stop(), slowPool.stop()])
     await server.stop()
   }
 }
