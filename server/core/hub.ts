@@ -1,14 +1,16 @@
 import type { ServerResponse } from 'node:http'
 import type { Channel } from '../../shared/events'
-import { CHANNELS, EVENT_NAMES } from '../../shared/events'
+import { CHANNELS } from '../../shared/events'
 import type { Broker, BrokerMessage } from './broker/types'
 import { compareEventIds } from './broker/event-id'
 import type { ClientFilter } from './sse/filter'
-import { projectMetric, shareFilter } from './sse/filter'
+import { shareFilter } from './sse/filter'
 import { encodeComment, encodeFrame, encodeHeartbeat, encodeRetry } from './sse/frame'
 import type { CloseReason, ConnectionEvents } from './sse/connection'
 import { SseConnection } from './sse/connection'
 import { WireFrame } from './sse/wire-frame'
+import { EncodedMessage } from './sse/encoded-message'
+import { RecentLog } from './recent-log'
 import type { Counters } from './counters'
 import type { Logger } from './logger'
 
@@ -18,6 +20,9 @@ export interface HubOptions {
   maxQueueBytes: number
   /** Events fetched per replay page. */
   replayPageSize?: number
+  /** Newest durable events kept in memory for resumes (count, approximate bytes). */
+  recentEvents?: number
+  recentBytes?: number
 }
 
 /**
@@ -33,6 +38,7 @@ export class Hub {
   private shuttingDown = false
   /** The retry hint and a comment every new stream starts with, encoded once. */
   private readonly greeting: WireFrame
+  private readonly recent: RecentLog
   /** One object for every connection (no per-connection closures). */
   private readonly connectionEvents: ConnectionEvents = {
     delivered: (count) => {
@@ -48,6 +54,7 @@ export class Hub {
     private readonly logger: Logger,
   ) {
     this.greeting = WireFrame.of(encodeRetry(options.retryMs) + encodeComment('connected'))
+    this.recent = new RecentLog(options.recentEvents ?? 1000, options.recentBytes ?? 4 * 1024 * 1024)
     broker.onMessage(message => this.dispatch(message))
   }
 
@@ -81,7 +88,7 @@ export class Hub {
     const connection = new SseConnection(res, shareFilter(filter), this.options.maxQueueBytes, this.connectionEvents)
     connection.writeControl(this.greeting, true)
     this.add(connection)
-    if (lastEventId !== null) void this.resume(connection, lastEventId)
+    if (lastEventId !== null && !this.resumeFromMemory(connection, lastEventId)) void this.resume(connection, lastEventId)
   }
 
   /** Ends every stream with a short, jittered retry so clients spread over the other instances. */
@@ -109,6 +116,24 @@ export class Hub {
     }
   }
 
+  /**
+   * Sends what the client missed from the recent messages, if its id is
+   * among them and the catch-up fits well inside its queue bound (a longer
+   * one is paced through the log instead). Synchronous: no live event can
+   * come in between, so there is neither a gap nor a duplicate.
+   */
+  private resumeFromMemory(connection: SseConnection, lastEventId: string): boolean {
+    const missed = this.recent.after(lastEventId)
+    if (!missed) return false
+    const { channels } = connection.filter
+    const wanted = missed.filter(entry => channels.has(entry.message.channel))
+    const bytes = wanted.reduce((sum, entry) => sum + entry.approximateBytes, 0)
+    if (bytes > this.options.maxQueueBytes / 2) return false
+    for (const entry of wanted) connection.send(entry.frameFor(connection.filter), entry.conflationKey, entry.message.id)
+    return true
+  }
+
+  /** Replays from the broker's log, paced by the socket, holding live frames meanwhile. */
   private async resume(connection: SseConnection, lastEventId: string): Promise<void> {
     connection.beginReplay()
     let cursor = lastEventId
@@ -125,7 +150,7 @@ export class Hub {
         for (const message of result.events) {
           cursor = message.id!
           if (connection.filter.channels.has(message.channel)) {
-            await connection.writeReplayed(WireFrame.of(this.encode(message, connection.filter.metricFields, null)))
+            await connection.writeReplayed(new EncodedMessage(message).frameFor(connection.filter))
           }
         }
         if (!result.truncated) break
@@ -150,34 +175,13 @@ export class Hub {
         this.logger.error(`message listener failed: ${(error as Error).message}`)
       }
     }
+    const encoded = new EncodedMessage(message)
+    this.recent.push(encoded)
     const targets = this.byChannel.get(message.channel)!
     if (targets.size === 0) return
-    if (message.channel !== 'metrics') {
-      const frame = WireFrame.of(this.encode(message, null, null))
-      for (const connection of targets) connection.send(frame, undefined, message.id)
-      return
-    }
-    // Metrics: one parse per event, one frame per distinct projection.
-    const metric = JSON.parse(message.json) as Record<string, unknown>
-    const conflationKey = String(metric.source)
-    const frames = new Map<string, WireFrame>()
-    for (const connection of targets) {
-      const { projectionKey, metricFields } = connection.filter
-      let frame = frames.get(projectionKey)
-      if (!frame) {
-        frame = WireFrame.of(this.encode(message, metricFields, metric))
-        frames.set(projectionKey, frame)
-      }
-      connection.send(frame, conflationKey, message.id)
-    }
-  }
-
-  private encode(message: BrokerMessage, fields: ClientFilter['metricFields'], parsed: Record<string, unknown> | null): string {
-    let data = message.json
-    if (message.channel === 'metrics' && fields) {
-      data = JSON.stringify(projectMetric(parsed ?? JSON.parse(message.json), fields))
-    }
-    return encodeFrame({ id: message.id, event: EVENT_NAMES[message.channel], data })
+    // One parse per event, one frame per distinct projection, shared by all.
+    const conflationKey = encoded.conflationKey
+    for (const connection of targets) connection.send(encoded.frameFor(connection.filter), conflationKey, message.id)
   }
 
   private beat(): void {

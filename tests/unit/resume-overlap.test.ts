@@ -65,7 +65,8 @@ describe('resume when the log is ahead of the live feed', () => {
 
   it('sends an event the replay already sent only once, when it arrives live afterwards', async () => {
     const feed = new LaggingFeed()
-    const hub = new Hub(feed, { heartbeatMs: 60_000, retryMs: 1000, maxQueueBytes: 1 << 20 }, createCounters(), createLogger('test'))
+    // No recent events in memory: the resume reads the log.
+    const hub = new Hub(feed, { heartbeatMs: 60_000, retryMs: 1000, maxQueueBytes: 1 << 20, recentEvents: 0 }, createCounters(), createLogger('test'))
     const url = await serve(hub)
     const alert = (message: string) => feed.publish('alerts', JSON.stringify({ level: 'info', message }))
 
@@ -83,5 +84,31 @@ describe('resume when the log is ahead of the live feed', () => {
     await stream.waitFor(events => events.some(e => e.id === next), 'the next live event')
 
     expect(stream.durable.map(e => e.id)).toEqual([...missed, next])
+  })
+  it('resumes a recent id from memory: what the log has ahead arrives live, once, in order', async () => {
+    const feed = new LaggingFeed()
+    let logReads = 0
+    const replay = feed.replay
+    feed.replay = (afterId, limit) => {
+      logReads++
+      return replay(afterId, limit)
+    }
+    const hub = new Hub(feed, { heartbeatMs: 60_000, retryMs: 1000, maxQueueBytes: 1 << 20 }, createCounters(), createLogger('test'))
+    const url = await serve(hub)
+    const alert = (message: string) => feed.publish('alerts', JSON.stringify({ level: 'info', message }))
+
+    const seen = await alert('seen before the reconnect')
+    const sentLive = [await alert('sent live 1'), await alert('sent live 2')]
+    feed.release()
+    const ahead = await alert('in the log, not yet live here')
+
+    const stream = await SseStream.open(url, { headers: { 'last-event-id': seen } })
+    cleanup.push(() => stream.close())
+    await stream.waitFor(events => events.some(e => e.id === sentLive[1]), 'the recent events')
+    feed.release()
+    await stream.waitFor(events => events.some(e => e.id === ahead), 'the event the log had ahead')
+
+    expect(stream.durable.map(e => e.id)).toEqual([...sentLive, ahead])
+    expect(logReads).toBe(0)
   })
 })
