@@ -59,7 +59,7 @@ export function readOptions(argv) {
   const quick = values.quick
   const clients = positiveInt(values.clients, 'clients')
   const events = positiveInt(values.events, 'events')
-  const seconds = positiveInt(values.seconds, 'seconds') ?? (quick ? 2 : 10)
+  const seconds = positiveInt(values.seconds, 'seconds') ?? (quick ? 1 : 10)
   const rate = positiveInt(values.rate, 'rate')
   const instances = positiveInt(values.instances, 'instances') ?? 3
   const fanoutClients = clients ? [clients] : quick ? [100, 300] : [1000, 5000, 10000]
@@ -77,7 +77,7 @@ export function readOptions(argv) {
       steps: fanoutClients.map(n => ({ clients: n, events: events ?? Math.max(10, Math.round((quick ? 20_000 : 500_000) / n)) })),
     },
     memory: { sizes: memorySizes },
-    latency: { clients: clients ?? (quick ? 200 : 1000), probes: quick ? 5 : 20, perSecond: rate ?? 10, seconds },
+    latency: { clients: clients ?? (quick ? 200 : 1000), probes: quick ? 5 : 20, perSecond: rate ?? 10, seconds, warmupSeconds: quick ? 0 : 1 },
     scale: quick
       ? { single: clients ?? 400, instances, perInstance: Math.round((clients ?? 400) / 2) }
       : { single: clients ?? 19_000, instances, perInstance: clients ?? 18_000 },

@@ -71,17 +71,19 @@ export async function streamAndMeasure(clients, feeder, { count, perSecond, seco
   return { ...latencySummary(probes), probes: clients.probeCount, expectedProbeSamples: clients.probeCount * sent, all: latencySummary(everyone) }
 }
 
-export async function latency(kind, { redis, nodeArgs, clients, probes, perSecond, seconds }) {
+export async function latency(kind, { redis, nodeArgs, clients, probes, perSecond, seconds, warmupSeconds = 1 }) {
   const server = await startServer(kind, { redisUrl: redis.url, nodeArgs })
   const readers = new LatencyClients(probes)
   const feeder = new Feeder(redis.client, kind)
   try {
     const { failed } = await readers.open(server.target(['alerts']), clients)
     if (failed) throw new Error(`${kind}: ${failed} connections failed`)
-    // Warm-up: one second of the same stream, not recorded.
-    const warm = feeder.stream(perSecond)
-    await sleep(1000)
-    await warm.stop()
+    // Warm-up: the same stream, not recorded.
+    if (warmupSeconds > 0) {
+      const warm = feeder.stream(perSecond)
+      await sleep(warmupSeconds * 1000)
+      await warm.stop()
+    }
     return { clients, perSecond, seconds, ...await streamAndMeasure(readers, feeder, { count: clients, perSecond, seconds }) }
   }
   finally {
