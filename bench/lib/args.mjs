@@ -1,13 +1,13 @@
 // Command line of `npm run bench -- ...`. Every option has a default that
 // makes the full run; --quick shrinks everything to a few hundred clients.
 import { parseArgs } from 'node:util'
-import { SERVER_KINDS } from './servers.mjs'
+import { EXTRA_SERVER_KINDS, SERVER_KINDS } from './servers.mjs'
 
 export const SCENARIOS = ['fanout', 'memory', 'latency', 'scale', 'slow', 'storm']
 
 const USAGE = `npm run bench -- [options]
   --only <list>        scenarios: ${SCENARIOS.join(',')} (default: all)
-  --servers <list>     ${SERVER_KINDS.join(',')} (default: all three)
+  --servers <list>     ${[...SERVER_KINDS, ...EXTRA_SERVER_KINDS].join(',')} (default: the first three)
   --runs <n>           runs of every scenario, median reported (default 3)
   --clients <n>        client count for the selected scenarios (overrides their defaults)
   --events <n>         fan-out burst size (default: 500,000 deliveries per step)
@@ -27,8 +27,8 @@ function positiveInt(value, name) {
   return n
 }
 
-function list(value, allowed, name) {
-  if (value === undefined) return allowed
+function list(value, allowed, name, defaults = allowed) {
+  if (value === undefined) return defaults
   const items = value.split(',').map(s => s.trim()).filter(Boolean)
   const unknown = items.find(item => !allowed.includes(item))
   if (unknown || !items.length) throw new Error(`--${name}: unknown '${unknown ?? value}' (expected some of ${allowed.join(', ')})`)
@@ -66,7 +66,7 @@ export function readOptions(argv) {
   const memorySizes = clients ? [clients] : quick ? [300] : [5000, 10000]
   return {
     scenarios: list(values.only, SCENARIOS, 'only'),
-    servers: list(values.servers, SERVER_KINDS, 'servers'),
+    servers: list(values.servers, [...SERVER_KINDS, ...EXTRA_SERVER_KINDS], 'servers', SERVER_KINDS),
     runs: positiveInt(values.runs, 'runs') ?? (quick ? 1 : 3),
     out: values.out ?? 'bench/out',
     build: values.build,

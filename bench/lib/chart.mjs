@@ -7,6 +7,7 @@ const SERIES = [
   { kind: 'pulseboard', name: 'Pulseboard', color: '#2563eb', dash: '' },
   { kind: 'floor', name: 'floor (node:http, shared buffer)', color: '#6b7280', dash: '6 4' },
   { kind: 'naive', name: 'naive (h3 createEventStream + push)', color: '#dc2626', dash: '' },
+  { kind: 'floor-raw', name: 'floor-raw (corked raw chunks)', color: '#16a34a', dash: '2 3' },
 ]
 const W = 960
 const H = 420

@@ -18,8 +18,13 @@ export const FORMAT = {
  * @property {(result: any) => number} pick  value from one server's result of one run
  * @property {'higher'|'lower'} better
  * @property {string} [target]  Pulseboard's target, in words
- * @property {(pb: number, naive: number, floor: number, all: Record<string, number>) => boolean} [met]
+ * @property {(pb: number, naive: number, floor: number, all: Record<string, number>) => boolean | undefined} [met]  undefined: cannot be judged from this run
  */
+
+/** A target relative to both references can only be judged when both ran. */
+function bothKnown(naive, floor) {
+  return Number.isFinite(naive) && Number.isFinite(floor)
+}
 
 /** Builds the figure list for the plan that ran (client counts come from the options). */
 export function figuresFor(options) {
@@ -32,7 +37,7 @@ export function figuresFor(options) {
     better: 'higher',
     chart: { panel: 'fanout', x: step.clients },
     target: '≥ 10× naive and ≥ 1.0× floor',
-    met: (pb, naive, floor) => pb >= 10 * naive && pb >= floor,
+    met: (pb, naive, floor) => bothKnown(naive, floor) ? pb >= 10 * naive && pb >= floor : undefined,
   }))
   options.memory.sizes.forEach((size, i) => figures.push({
     scenario: 'memory',
@@ -42,7 +47,7 @@ export function figuresFor(options) {
     better: 'lower',
     chart: { panel: 'memory', x: size },
     target: '≤ 1.1× floor and ≤ 0.5× naive',
-    met: (pb, naive, floor) => pb <= 1.1 * floor && pb <= 0.5 * naive,
+    met: (pb, naive, floor) => bothKnown(naive, floor) ? pb <= 1.1 * floor && pb <= 0.5 * naive : undefined,
   }))
   const lat = options.latency
   for (const [key, name] of [['p50', 'p50'], ['p99', 'p99'], ['p999', 'p99.9']]) {
@@ -96,7 +101,7 @@ export function figuresFor(options) {
     pick: r => r.latency?.p99,
     better: 'lower',
     target: '≤ 2× the latency p99 above',
-    met: (pb, _n, _f, all) => pb <= 2 * all.latencyP99,
+    met: (pb, _n, _f, all) => Number.isFinite(all.latencyP99) ? pb <= 2 * all.latencyP99 : undefined,
   })
   const st = options.storm
   figures.push({

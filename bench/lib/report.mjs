@@ -26,6 +26,7 @@ export function summarize(results) {
     const floor = row.byKind.floor?.median
     row.vsNaive = ratio(pb, naive)
     row.vsFloor = ratio(pb, floor)
+    row.ratios = Object.fromEntries(Object.entries(row.byKind).map(([kind, stat]) => [kind, ratio(pb, stat.median)]))
     if (row.figure.met && Number.isFinite(pb)) row.met = row.figure.met(pb, naive, floor, { latencyP99 })
   }
   return rows
@@ -48,12 +49,13 @@ function ratioCell(value) {
 }
 
 export function markdownTable(rows, servers) {
-  const names = { pulseboard: 'Pulseboard', naive: 'naive (h3 push)', floor: 'floor (node:http)' }
-  const head = ['Figure', ...servers.map(kind => names[kind]), 'Pulseboard ÷ naive', 'Pulseboard ÷ floor', 'Target (Pulseboard)']
+  const names = { 'pulseboard': 'Pulseboard', 'naive': 'naive (h3 push)', 'floor': 'floor (node:http)', 'floor-raw': 'floor-raw (corked raw chunks)' }
+  const others = servers.filter(kind => kind !== 'pulseboard')
+  const head = ['Figure', ...servers.map(kind => names[kind]), ...others.map(kind => `Pulseboard ÷ ${kind}`), 'Target (Pulseboard)']
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`]
   for (const row of rows) {
     const target = row.figure.target ? `${row.figure.target}${row.met === undefined ? '' : row.met ? ' — met' : ' — **missed**'}` : ''
-    lines.push(`| ${[row.figure.label, ...servers.map(kind => cell(row.byKind[kind], row.figure.unit)), ratioCell(row.vsNaive), ratioCell(row.vsFloor), target].join(' | ')} |`)
+    lines.push(`| ${[row.figure.label, ...servers.map(kind => cell(row.byKind[kind], row.figure.unit)), ...others.map(kind => ratioCell(row.ratios[kind])), target].join(' | ')} |`)
   }
   return lines.join('\n')
 }

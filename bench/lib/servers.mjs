@@ -16,13 +16,15 @@ export const PULSEBOARD_PREFIX = 'bench'
 export const REFERENCE_PREFIX = 'ref'
 
 export const SERVER_KINDS = ['pulseboard', 'naive', 'floor']
+/** Extra servers the harness knows but does not run unless asked (--servers). */
+export const EXTRA_SERVER_KINDS = ['floor-raw']
 
 function streamPath(channels) {
   return `/api/sse/dashboard?channels=${channels.join(',')}`
 }
 
 const SPECS = {
-  pulseboard: {
+  'pulseboard': {
     entry: PULSEBOARD_ENTRY,
     // Clients ask for the channels a scenario publishes on, so the
     // instance's own metrics (every second) and health (every 5 s) events are
@@ -41,14 +43,20 @@ const SPECS = {
       ...extraEnv,
     }),
   },
-  naive: {
+  'naive': {
     entry: resolve(ROOT, 'bench/servers/naive/server.mjs'),
     path: streamPath,
     ready: '/health',
     env: ({ redisUrl }) => ({ REDIS_URL: redisUrl, BENCH_CHANNEL_PREFIX: REFERENCE_PREFIX }),
   },
-  floor: {
+  'floor': {
     entry: resolve(ROOT, 'bench/servers/floor.mjs'),
+    path: streamPath,
+    ready: '/health',
+    env: ({ redisUrl }) => ({ REDIS_URL: redisUrl, BENCH_CHANNEL_PREFIX: REFERENCE_PREFIX }),
+  },
+  'floor-raw': {
+    entry: resolve(ROOT, 'bench/servers/floor-raw.mjs'),
     path: streamPath,
     ready: '/health',
     env: ({ redisUrl }) => ({ REDIS_URL: redisUrl, BENCH_CHANNEL_PREFIX: REFERENCE_PREFIX }),

@@ -54,7 +54,7 @@ describe('benchmark harness smoke run', () => {
     expect(run.storm!.pulseboard).toMatchObject({ lostEvents: 0, duplicates: 0 })
 
     const report = readFileSync(join(out, 'RESULTS.md'), 'utf8')
-    expect(report).toContain('| Figure | Pulseboard | naive (h3 push) | floor (node:http) |')
+    expect(report).toContain('| Figure | Pulseboard | naive (h3 push) | floor (node:http) | Pulseboard ÷ naive | Pulseboard ÷ floor |')
     const chart = readFileSync(join(out, 'bench.svg'), 'utf8')
     expect(chart.startsWith('<svg')).toBe(true)
     for (const name of ['Pulseboard', 'floor (node:http', 'naive (h3']) expect(chart).toContain(name)
