@@ -40,6 +40,8 @@ export class SseConnection {
   /** Conflated metric frames waiting for `drain`, in id order. */
   private conflated: Map<string, WireFrame> | null = null
   private boundCheckPending = false
+  /** A 'drain' listener is registered only while metrics wait for one (none per idle stream). */
+  private awaitingDrain = false
 
   constructor(
     readonly res: ServerResponse,
@@ -57,7 +59,6 @@ export class SseConnection {
     this.chunked = res.socket ? res.chunkedEncoding === true : false
     res.on('close', () => this.close('client-gone'))
     res.on('error', () => this.close('write-error'))
-    this.out.on('drain', () => this.flushConflated())
   }
 
   /** Holds live frames until `finishReplay`. */
@@ -111,6 +112,7 @@ export class SseConnection {
     if (this.out.writableNeedDrain) {
       if (conflationKey !== undefined) {
         this.conflated ??= new Map()
+        this.flushOnDrain()
         // Re-insert so the map stays in id order: the newest sample goes last.
         this.conflated.delete(conflationKey)
         this.conflated.set(conflationKey, frame)
@@ -147,6 +149,15 @@ export class SseConnection {
 
   private write(frame: WireFrame): boolean {
     return writeBatched(this.out, frame.wire(this.chunked))
+  }
+
+  private flushOnDrain(): void {
+    if (this.awaitingDrain) return
+    this.awaitingDrain = true
+    this.out.once('drain', () => {
+      this.awaitingDrain = false
+      this.flushConflated()
+    })
   }
 
   private flushConflated(): void {
