@@ -49,6 +49,17 @@ export function figuresFor(options) {
     target: '≤ 1.1× floor and ≤ 0.5× naive',
     met: (pb, naive, floor) => bothKnown(naive, floor) ? pb <= 1.1 * floor && pb <= 0.5 * naive : undefined,
   }))
+  const sizes = options.memory.sizes
+  if (sizes.length >= 2) {
+    const [a, b] = [sizes.length - 2, sizes.length - 1]
+    figures.push({
+      scenario: 'memory',
+      label: `RSS per idle connection, marginal (${sizes[a].toLocaleString('en-US')} → ${sizes[b].toLocaleString('en-US')})`,
+      unit: 'bytes',
+      pick: r => r[a] && r[b] ? Math.round((r[b].rss - r[a].rss) / (sizes[b] - sizes[a])) : NaN,
+      better: 'lower',
+    })
+  }
   const lat = options.latency
   for (const [key, name] of [['p50', 'p50'], ['p99', 'p99'], ['p999', 'p99.9']]) {
     figures.push({
@@ -96,6 +107,12 @@ export function figuresFor(options) {
     met: pb => pb <= 1_048_576,
   }, {
     scenario: 'slow',
+    label: 'Slow clients: stalled clients cut off at the bound (references have none)',
+    unit: 'count',
+    pick: r => r.slowDisconnects ?? NaN,
+    better: 'higher',
+  }, {
+    scenario: 'slow',
     label: 'Slow clients: normal clients\' p99 (probe clients)',
     unit: 'ms',
     pick: r => r.latency?.p99,
@@ -110,6 +127,14 @@ export function figuresFor(options) {
     unit: 'seconds',
     pick: r => r.allReconnectedSeconds,
     better: 'lower',
+  }, {
+    scenario: 'storm',
+    label: 'Reconnect storm: reconnects without a response head within 30 s, or refused',
+    unit: 'count',
+    pick: r => r.reconnectFailures,
+    better: 'lower',
+    target: '0',
+    met: pb => pb === 0,
   }, {
     scenario: 'storm',
     label: 'Reconnect storm: all resumed (first event after reconnecting)',
