@@ -77,7 +77,9 @@ export function readOptions(argv) {
       steps: fanoutClients.map(n => ({ clients: n, events: events ?? Math.max(10, Math.round((quick ? 20_000 : 500_000) / n)) })),
     },
     memory: { sizes: memorySizes },
-    latency: { clients: clients ?? (quick ? 200 : 1000), probes: quick ? 5 : 20, perSecond: rate ?? 10, seconds, warmupSeconds: quick ? 0 : 1 },
+    // 1,000 clients is the target's size; 100 shows where this machine's
+    // per-write cost stops dominating.
+    latency: { sizes: clients ? [clients] : quick ? [200] : [100, 1000], probes: quick ? 5 : 20, perSecond: rate ?? 10, seconds, warmupSeconds: quick ? 0 : 1 },
     scale: quick
       ? { single: clients ?? 400, instances, perInstance: Math.round((clients ?? 400) / 2) }
       : { single: clients ?? 19_000, instances, perInstance: clients ?? 18_000 },

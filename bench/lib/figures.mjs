@@ -17,6 +17,7 @@ export const FORMAT = {
  * @property {keyof FORMAT} unit
  * @property {(result: any) => number} pick  value from one server's result of one run
  * @property {'higher'|'lower'} better
+ * @property {string} [key]  names a figure other targets refer to
  * @property {string} [target]  Pulseboard's target, in words
  * @property {(pb: number, naive: number, floor: number, all: Record<string, number>) => boolean | undefined} [met]  undefined: cannot be judged from this run
  */
@@ -61,21 +62,26 @@ export function figuresFor(options) {
     })
   }
   const lat = options.latency
-  for (const [key, name] of [['p50', 'p50'], ['p99', 'p99'], ['p999', 'p99.9']]) {
-    figures.push({
-      scenario: 'latency',
-      label: `Latency ${name}, ${lat.clients.toLocaleString('en-US')} clients, ${lat.perSecond} events/s (${lat.probes} probe clients)`,
-      unit: 'ms',
-      pick: r => r[key],
-      better: 'lower',
-      ...(key === 'p99' ? { target: '≤ 5 ms', met: pb => pb <= 5 } : {}),
-    })
-  }
+  // The ≤ 5 ms target is for 1,000 clients (or the largest size measured).
+  const targetSize = lat.sizes.includes(1000) ? 1000 : Math.max(...lat.sizes)
+  lat.sizes.forEach((size, i) => {
+    for (const [key, name] of [['p50', 'p50'], ['p99', 'p99'], ['p999', 'p99.9']]) {
+      const judged = key === 'p99' && size === targetSize
+      figures.push({
+        scenario: 'latency',
+        label: `Latency ${name}, ${size.toLocaleString('en-US')} clients, ${lat.perSecond} events/s (${lat.probes} probe clients)`,
+        unit: 'ms',
+        pick: r => r[i]?.[key],
+        better: 'lower',
+        ...(judged ? { key: 'latencyP99', target: '≤ 5 ms', met: pb => pb <= 5 } : {}),
+      })
+    }
+  })
   figures.push({
     scenario: 'latency',
-    label: 'Latency p99 over all clients (includes the load clients\' own queueing)',
+    label: `Latency p99 over all ${targetSize.toLocaleString('en-US')} clients (includes the load clients' own queueing)`,
     unit: 'ms',
-    pick: r => r.all?.p99,
+    pick: r => r[lat.sizes.indexOf(targetSize)]?.all?.p99,
     better: 'lower',
   })
   const sc = options.scale
@@ -117,7 +123,7 @@ export function figuresFor(options) {
     unit: 'ms',
     pick: r => r.latency?.p99,
     better: 'lower',
-    target: '≤ 2× the latency p99 above',
+    target: '≤ 2× the latency p99 at 1,000 clients',
     met: (pb, _n, _f, all) => Number.isFinite(all.latencyP99) ? pb <= 2 * all.latencyP99 : undefined,
   })
   const st = options.storm

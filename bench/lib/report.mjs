@@ -19,7 +19,7 @@ export function summarize(results) {
     }
     return { figure, byKind }
   })
-  const latencyP99 = rows.find(r => r.figure.scenario === 'latency' && r.figure.label.startsWith('Latency p99,'))?.byKind.pulseboard?.median
+  const latencyP99 = rows.find(r => r.figure.key === 'latencyP99')?.byKind.pulseboard?.median
   for (const row of rows) {
     const pb = row.byKind.pulseboard?.median
     const naive = row.byKind.naive?.median

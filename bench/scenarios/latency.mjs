@@ -71,7 +71,14 @@ export async function streamAndMeasure(clients, feeder, { count, perSecond, seco
   return { ...latencySummary(probes), probes: clients.probeCount, expectedProbeSamples: clients.probeCount * sent, all: latencySummary(everyone) }
 }
 
-export async function latency(kind, { redis, nodeArgs, clients, probes, perSecond, seconds, warmupSeconds = 1 }) {
+/** One fresh server per client count. */
+export async function latency(kind, { sizes, ...options }) {
+  const results = []
+  for (const clients of sizes) results.push(await latencyAt(kind, { ...options, clients }))
+  return results
+}
+
+async function latencyAt(kind, { redis, nodeArgs, clients, probes, perSecond, seconds, warmupSeconds = 1 }) {
   const server = await startServer(kind, { redisUrl: redis.url, nodeArgs })
   const readers = new LatencyClients(probes)
   const feeder = new Feeder(redis.client, kind)
