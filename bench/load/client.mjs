@@ -19,6 +19,8 @@ const READ_BUFFER = Buffer.allocUnsafe(256 * 1024)
 
 /** @type {Set<Conn>} */
 const conns = new Set()
+/** Connections that did not come back after dropAndReconnect: everything after their last event is lost. */
+const gone = []
 const latency = new LatencyRecorder()
 let expected = 0
 let reached = 0
@@ -202,6 +204,7 @@ async function dropAndReconnect() {
     conn.reconnectedAtUs = droppedAtUs
     const ok = await conn.open()
     if (ok) conns.add(conn)
+    else gone.push(conn)
     return ok
   }))
   const ok = results.filter(Boolean).length
@@ -277,15 +280,19 @@ const handlers = {
   },
   stats: ({ activeOnly }) => stats(activeOnly ? conn => !conn.paused : undefined),
   dropAndReconnect,
-  /** Events up to `lastSeq` that connections never received at the end. */
+  /** Events up to `lastSeq` that connections (and those that never came back) did not receive. */
   tail: ({ lastSeq }) => {
+    const missing = conn => Math.max(0, lastSeq + 1 - conn.expectNext)
     let missingTail = 0
-    for (const conn of conns) missingTail += Math.max(0, lastSeq + 1 - conn.expectNext)
+    for (const conn of conns) missingTail += missing(conn)
+    // Not in `conns`, so stats() never counted their earlier gaps either.
+    for (const conn of gone) missingTail += missing(conn) + conn.lost
     return { missingTail }
   },
   closeAll: () => {
     for (const conn of conns) conn.close()
     conns.clear()
+    gone.length = 0
     return {}
   },
 }

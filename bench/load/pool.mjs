@@ -28,7 +28,7 @@ class Worker {
   #nextId = 0
 
   constructor() {
-    this.proc = fork(CLIENT, [], { execArgv: process.env.BENCH_CLIENT_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/clprof'] : [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    this.proc = fork(CLIENT, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     this.proc.on('message', ({ id, ok, result, error }) => {
       const pending = this.#pending.get(id)
       this.#pending.delete(id)

@@ -33,8 +33,9 @@ export async function storm(kind, { redis, nodeArgs, clients, perSecond, timeout
       const s = await pool.stats()
       return s.minExpectNext > lastSeq ? s : null
     }, { timeout: 15_000, what: 'the last event everywhere' }).catch(() => pool.stats())
-    // Whatever a client never got up to the last event is lost too.
-    const tailMissing = final.minExpectNext > lastSeq ? 0 : await tailLoss(pool, lastSeq)
+    // Whatever a client never got up to the last event is lost too, and so is
+    // everything after its last event for a client that never came back.
+    const { missingTail } = await pool.tail(lastSeq)
     return {
       clients,
       perSecond,
@@ -44,7 +45,7 @@ export async function storm(kind, { redis, nodeArgs, clients, perSecond, timeout
       allReconnectedSeconds: (resumed.lastHeadersUs - reconnect.droppedAtUs) / 1e6,
       allResumedSeconds: resumed.resumed === reconnect.ok ? (resumed.lastResumedUs - reconnect.droppedAtUs) / 1e6 : null,
       resumedClients: resumed.resumed,
-      lostEvents: final.lost + tailMissing,
+      lostEvents: final.lost + missingTail,
       duplicates: final.duplicates,
       failureReasons: final.closeReasons,
     }
@@ -54,9 +55,4 @@ export async function storm(kind, { redis, nodeArgs, clients, perSecond, timeout
     await pool.stop()
     await server.stop()
   }
-}
-
-async function tailLoss(pool, lastSeq) {
-  const { missingTail } = await pool.tail(lastSeq)
-  return missingTail
 }
