@@ -14,8 +14,9 @@ export interface Entry<T> {
 export interface Snapshot {
   /**
    * The state includes every durable event up to this id and none after it:
-   * the browser opens the stream with `lastEventId=<this>`. Null when the
-   * log was empty (there is nothing to continue from).
+   * the browser opens the stream with `lastEventId=<this>`. `0-0` when the
+   * log was empty (resume from its start); null only while the instance has
+   * not read the log yet and saw no event (the browser then starts live).
    */
   lastEventId: string | null
   /** Server clock when the snapshot was taken (ISO), to correct the browser's clock skew. */

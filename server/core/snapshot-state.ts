@@ -149,7 +149,12 @@ export class SnapshotState {
 
   private async readLog(): Promise<void> {
     const target = await this.broker.lastId()
-    if (target === ORIGIN_ID) return
+    if (target === ORIGIN_ID) {
+      // An empty log: the browser resumes from its start, so it misses
+      // nothing that is published before its stream opens.
+      this.lastEventId ??= ORIGIN_ID
+      return
+    }
     let from = `${Math.max(0, this.now() - this.limits.windowMs)}-0`
     for (;;) {
       const page = await this.broker.range(from, target, this.limits.pageSize)

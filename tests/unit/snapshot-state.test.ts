@@ -86,11 +86,12 @@ describe('SnapshotState', () => {
     expect(state.snapshot(1).metrics.map(m => m.source)).toEqual(['a', 'c'])
   })
 
-  it('reads only the window and answers null for an empty log', async () => {
+  it('reads only the window, and resumes an empty log from its start', async () => {
     const { broker, state, tick } = setup()
     const empty = new SnapshotState(broker, LIMITS, quiet)
-    await empty.warm()
     expect(empty.snapshot(1).lastEventId).toBeNull()
+    await empty.warm()
+    expect(empty.snapshot(1).lastEventId).toBe('0-0')
     expect(await empty.whenReady(10)).toBe(true)
     await broker.publish('alerts', alert('old'))
     tick(120_000)
