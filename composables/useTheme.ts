@@ -1,17 +1,16 @@
-import { computed } from 'vue'
-
 export type Theme = 'dark' | 'light'
 
 /**
  * Dark by default; the choice is kept in a cookie so the server renders the
- * right theme and the page never flashes the other one.
+ * right theme and the page never flashes the other one. The value is shared
+ * app state: app.vue puts it on `<html data-theme>`, charts redraw with it.
  */
 export function useTheme() {
   const cookie = useCookie<Theme>('pulseboard-theme', { default: () => 'dark', maxAge: 60 * 60 * 24 * 365, sameSite: 'lax' })
-  const theme = computed<Theme>(() => (cookie.value === 'light' ? 'light' : 'dark'))
-  useHead({ htmlAttrs: { 'data-theme': theme } })
+  const theme = useState<Theme>('theme', () => (cookie.value === 'light' ? 'light' : 'dark'))
   function toggle() {
-    cookie.value = theme.value === 'dark' ? 'light' : 'dark'
+    theme.value = theme.value === 'dark' ? 'light' : 'dark'
+    cookie.value = theme.value
   }
   return { theme, toggle }
 }

@@ -23,7 +23,7 @@ export type AlignedData = [number[], ...(number | null)[][]]
 export class MetricSeries {
   /** Seconds, strictly increasing. */
   readonly times: number[] = []
-  /** Source names in order of first appearance (stable line colours). */
+  /** Source names, sorted, so a source keeps its line colour across reloads. */
   readonly sources: string[] = []
   private readonly columns = new Map<string, Record<MetricField, (number | null)[]>>()
 
@@ -73,6 +73,7 @@ export class MetricSeries {
       columns = Object.fromEntries(METRIC_FIELDS.map(field => [field, Array.from<number | null>({ length: this.times.length }).fill(null)])) as Record<MetricField, (number | null)[]>
       this.columns.set(source, columns)
       this.sources.push(source)
+      this.sources.sort()
     }
     return columns
   }

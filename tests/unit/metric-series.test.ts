@@ -36,7 +36,10 @@ describe('MetricSeries', () => {
     series.add(point('a', 11, 1))
     series.add(point('late', 11, 9))
     series.add(point('late', 9, 8))
-    expect(series.aligned('cpu')).toEqual([[9, 10, 11], [null, 1, 1], [8, null, 9]])
+    series.add(point('early', 11, 5))
+    // Sources are kept sorted by name, whatever order they appear in.
+    expect(series.sources).toEqual(['a', 'early', 'late'])
+    expect(series.aligned('cpu')).toEqual([[9, 10, 11], [null, 1, 1], [null, null, 5], [8, null, 9]])
   })
 
   it('trims seconds older than its span and forgets sources left without data', () => {
