@@ -17,6 +17,7 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          sequence: { groupOrder: 0 },
         },
         // Pure browser-side logic (utils/) imports shared code through Nuxt's alias.
         resolve: { alias: { '#shared': fileURLToPath(new URL('./shared', import.meta.url)) } },
@@ -26,6 +27,7 @@ export default defineConfig({
           name: 'nuxt',
           include: ['tests/nuxt/**/*.test.ts'],
           environment: 'nuxt',
+          sequence: { groupOrder: 1 },
         },
       }),
       {
@@ -38,6 +40,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Each file starts its own Redis and servers; two at a time fits two cores.
           maxWorkers: 2,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -6,25 +6,34 @@ export interface Logger {
   error(message: string): void
 }
 
+interface Window { start: number, written: number, suppressed: number }
+
+/** Messages are throttled per kind: the text before the first colon ("400 GET /api/sse/dashboard"). */
+function kindOf(message: string): string {
+  const colon = message.indexOf(':')
+  return (colon < 0 ? message : message.slice(0, colon)).slice(0, 120)
+}
+
 /**
  * A tagged logger that collapses floods: hostile input can arrive thousands of
- * times a second, and one line per second per message kind is enough to see it.
+ * times a second, and a few lines per second per kind of message are enough
+ * to see it. Suppressed lines are summarised when their kind speaks again.
  */
 export function createLogger(tag: string, { perSecond = 5, now = Date.now } = {}): Logger {
   const base = consola.withTag(tag)
-  let windowStart = 0
-  let inWindow = 0
-  let suppressed = 0
+  const windows = new Map<string, Window>()
   const throttled = (write: (message: string) => void) => (message: string) => {
     const t = now()
-    if (t - windowStart >= 1000) {
-      if (suppressed) base.warn(`${suppressed} similar log lines suppressed`)
-      windowStart = t
-      inWindow = 0
-      suppressed = 0
+    const kind = kindOf(message)
+    let window = windows.get(kind)
+    if (!window || t - window.start >= 1000) {
+      if (window?.suppressed) base.warn(`${window.suppressed} more "${kind}" lines suppressed`)
+      if (windows.size > 1000) windows.clear()
+      window = { start: t, written: 0, suppressed: 0 }
+      windows.set(kind, window)
     }
-    if (inWindow++ < perSecond) write(message)
-    else suppressed++
+    if (window.written++ < perSecond) write(message)
+    else window.suppressed++
   }
   return {
     info: throttled(message => base.info(message)),

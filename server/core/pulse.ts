@@ -9,6 +9,12 @@ import { createCounters } from './counters'
 import { createLogger } from './logger'
 import { RequestStats } from './sources/request-stats'
 
+/**
+ * Sampling interval of the event-loop monitor. Node records the whole interval
+ * between samples, so lag = recorded value - this.
+ */
+export const EVENT_LOOP_RESOLUTION_MS = 10
+
 /** Everything one instance runs, created once by the `pulse` Nitro plugin. */
 export interface Pulse {
   config: PulseConfig
@@ -30,7 +36,7 @@ export function createPulse(config: PulseConfig): Pulse {
     retryMs: config.sseRetryMs,
     maxQueueBytes: config.sseMaxQueueBytes,
   }, counters, createLogger('sse'))
-  const eventLoopDelay = monitorEventLoopDelay({ resolution: 20 })
+  const eventLoopDelay = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS })
   let closed = false
   return {
     config,

@@ -23,8 +23,8 @@ export interface RedisServer {
  * A private redis-server on a free port, so tests can kill and restart it
  * without touching any other Redis on the machine.
  */
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort()
+export async function startRedis({ port: wanted }: { port?: number } = {}): Promise<RedisServer> {
+  const port = wanted ?? await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'pulseboard-redis-'))
   let proc: ChildProcess | null = null
   const clients: Redis[] = []

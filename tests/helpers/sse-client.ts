@@ -89,6 +89,11 @@ export class SseStream {
     this.res?.socket.pause()
   }
 
+  resume(): void {
+    this.res?.socket.resume()
+    this.res?.resume()
+  }
+
   close(): void {
     this.req?.destroy()
     this.ended = true

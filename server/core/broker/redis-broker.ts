@@ -51,6 +51,8 @@ export class RedisBroker implements Broker {
   private subscribed = false
   private functionLoaded = false
   private outbox: Pending[] = []
+  /** Catch-up waits here until the command connection has loaded the function. */
+  private readonly commandWaiters = new Set<() => void>()
   private closing = false
   private readonly counters: BrokerStats = { reconnects: 0, invalidDropped: 0 }
 
@@ -94,11 +96,22 @@ export class RedisBroker implements Broker {
 
   async publish(channel: Channel, json: string): Promise<string> {
     if (this.closing) throw new BrokerUnavailableError()
-    if (this.cmd.status !== 'ready' || !this.functionLoaded) {
-      if (this.outbox.length >= (this.options.outboxLimit ?? 10_000)) throw new BrokerUnavailableError()
-      return new Promise((resolve, reject) => this.outbox.push({ channel, json, resolve, reject }))
+    if (this.cmd.status !== 'ready' || !this.functionLoaded) return this.enqueue(channel, json)
+    try {
+      return await this.append(channel, json)
     }
-    return this.append(channel, json)
+    catch (error) {
+      // The connection died before the command was sent: it is safe to keep
+      // it for later. Any other failure may have reached Redis, so resending
+      // could duplicate the event: the caller decides.
+      if (String(error).includes('isn\'t writeable')) return this.enqueue(channel, json)
+      throw error
+    }
+  }
+
+  private enqueue(channel: Channel, json: string): Promise<string> {
+    if (this.outbox.length >= (this.options.outboxLimit ?? 10_000)) return Promise.reject(new BrokerUnavailableError())
+    return new Promise((resolve, reject) => this.outbox.push({ channel, json, resolve, reject }))
   }
 
   async publishLive(channel: Channel, json: string): Promise<void> {
@@ -201,6 +214,8 @@ export class RedisBroker implements Broker {
       this.options.logger.error(`cannot load the publish function (Redis 7+ needed): ${(error as Error).message}`)
       return
     }
+    for (const waiter of this.commandWaiters) waiter()
+    this.commandWaiters.clear()
     this.markReadyIfComplete()
     await this.flushOutbox()
   }
@@ -263,15 +278,15 @@ export class RedisBroker implements Broker {
   private waitForCommandConnection(): Promise<void> {
     if (this.cmd.status === 'ready' && this.functionLoaded) return Promise.resolve()
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.cmd.off('ready', onReady)
-        reject(new Error('command connection not ready'))
-      }, 10_000)
-      const onReady = () => {
+      const waiter = () => {
         clearTimeout(timer)
         resolve()
       }
-      this.cmd.once('ready', onReady)
+      const timer = setTimeout(() => {
+        this.commandWaiters.delete(waiter)
+        reject(new Error('command connection not ready'))
+      }, 10_000)
+      this.commandWaiters.add(waiter)
     })
   }
 

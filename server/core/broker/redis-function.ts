@@ -25,10 +25,10 @@ local function publish(keys, args)
   end
   local maxEvents = tonumber(args[3]) or 100000
   local maxAgeMs = tonumber(args[4]) or 1800000
-  local id = redis.call('XADD', keys[1], 'MAXLEN', '~', maxEvents, '*', 'c', channel, 'd', json)
+  local id = redis.call('XADD', keys[1], 'MAXLEN', '=', maxEvents, '*', 'c', channel, 'd', json)
   local now = redis.call('TIME')
   local minMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - maxAgeMs
-  redis.call('XTRIM', keys[1], 'MINID', '~', string.format('%d', minMs))
+  redis.call('XTRIM', keys[1], 'MINID', '=', string.format('%d', minMs))
   redis.call('PUBLISH', keys[1], id .. '\\n' .. channel .. '\\n' .. json)
   return id
 end

@@ -1,5 +1,6 @@
 import type { HealthInput } from '../../../shared/events'
 import type { Pulse } from '../pulse'
+import { EVENT_LOOP_RESOLUTION_MS } from '../pulse'
 
 export const HEALTH_LIMITS = {
   brokerDegradedMs: 50,
@@ -32,7 +33,7 @@ export async function collectHealth(pulse: Pulse): Promise<HealthInput[]> {
     checks.push({ check: `broker:${pulse.broker.kind}`, status: 'down', detail: (error as Error).message.slice(0, 200), source })
   }
   const loop = pulse.eventLoopDelay
-  const lagMs = Math.round(loop.percentile(99) / 1e4) / 100
+  const lagMs = Math.max(0, Math.round((loop.percentile(99) / 1e6 - EVENT_LOOP_RESOLUTION_MS) * 100) / 100)
   loop.reset()
   checks.push({
     check: 'event-loop',

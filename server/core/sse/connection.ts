@@ -14,8 +14,8 @@ interface Held { frame: Buffer, id: string | undefined, conflationKey: string | 
 /**
  * One SSE client. Its queue is the socket's own write buffer, bounded in
  * bytes: while the socket is congested, metric frames are conflated (latest
- * per source wins) and every other frame is appended; a client whose buffer
- * would pass the bound is disconnected and resumes with `Last-Event-ID`.
+ * per source wins) and every other frame is appended; a client whose backlog
+ * stays past the bound is disconnected and resumes with `Last-Event-ID`.
  *
  * While the connection replays history, live frames are held back and
  * written after the replay, skipping ids the replay already sent.
@@ -26,6 +26,7 @@ export class SseConnection {
   private heldBytes = 0
   /** Conflated metric frames waiting for `drain`, in id order. */
   private conflated: Map<string, Buffer> | null = null
+  private boundCheckPending = false
 
   constructor(
     readonly res: ServerResponse,
@@ -87,13 +88,10 @@ export class SseConnection {
       }
       // Order matters for resume: older conflated metrics go out first.
       this.flushConflated()
-      if (this.res.writableLength + frame.length > this.maxQueueBytes) {
-        this.close('slow')
-        return
-      }
     }
     this.res.write(frame)
     this.events.delivered(1)
+    this.checkBound()
   }
 
   /** Control frames (retry, reset, heartbeat): not counted, skipped while congested. */
@@ -125,6 +123,21 @@ export class SseConnection {
       this.res.write(frame)
       this.events.delivered(1)
     }
-    if (this.res.writableLength > this.maxQueueBytes) this.close('slow')
+    this.checkBound()
+  }
+
+  /**
+   * Node corks HTTP writes until the next tick, so a burst of events in one
+   * tick sits in `writableLength` even for a fast client. The bound is
+   * therefore checked after the socket had its chance to take the bytes:
+   * what is still queued then is what the client did not read.
+   */
+  private checkBound(): void {
+    if (this.boundCheckPending || this.res.writableLength <= this.maxQueueBytes) return
+    this.boundCheckPending = true
+    setImmediate(() => {
+      this.boundCheckPending = false
+      if (this.res.writableLength > this.maxQueueBytes) this.close('slow')
+    })
   }
 }

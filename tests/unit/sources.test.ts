@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import { createAlertEvaluator } from '../../server/core/sources/alert-rules'
+import { RequestStats } from '../../server/core/sources/request-stats'
+import { createAppLogForwarder } from '../../server/core/sources/app-log-forwarder'
+import { readPulseConfig } from '../../server/core/config'
+import type { LogInput } from '../../shared/events'
+
+describe('alert rules', () => {
+  const sample = (cpu: number, memory = 10, errorRate = 0, source = 'a') => ({ cpu, memory, errorRate, source })
+
+  it('fires once when a condition starts and once when it clears, with hysteresis', () => {
+    const evaluate = createAlertEvaluator({ cpuPercent: 80, memoryPercent: 85, errorRatePercent: 1, clearRatio: 0.9 })
+    expect(evaluate(sample(50))).toEqual([])
+    const fired = evaluate(sample(85))
+    expect(fired).toEqual([{ level: 'critical', source: 'a', message: 'CPU at 85% is above 80%' }])
+    // Still high, or hovering just under the threshold: no repeats, no flapping.
+    for (const cpu of [90, 95, 79, 81, 75]) expect(evaluate(sample(cpu))).toEqual([])
+    expect(evaluate(sample(70))).toEqual([{ level: 'info', source: 'a', message: 'CPU back to 70% (below 80%)' }])
+    expect(evaluate(sample(70))).toEqual([])
+  })
+
+  it('keeps state per source and per metric', () => {
+    const evaluate = createAlertEvaluator({ cpuPercent: 80, memoryPercent: 85, errorRatePercent: 1, clearRatio: 0.9 })
+    expect(evaluate(sample(10, 90, 2, 'a')).map(a => a.message)).toEqual(['Memory at 90% is above 85%', 'Error rate at 2% is above 1%'])
+    expect(evaluate(sample(10, 90, 2, 'b'))).toHaveLength(2)
+    expect(evaluate(sample(10, 90, 0.5, 'a')).map(a => a.level)).toEqual(['info'])
+  })
+})
+
+describe('request stats', () => {
+  it('reports requests/s and the 5xx share since the last sample', () => {
+    let now = 0
+    const stats = new RequestStats(() => now)
+    for (let i = 0; i < 8; i++) stats.record(200)
+    stats.record(404)
+    stats.record(503)
+    now = 2000
+    expect(stats.take()).toEqual({ rps: 5, errorRate: 10 })
+    now = 3000
+    expect(stats.take()).toEqual({ rps: 0, errorRate: 0 })
+  })
+})
+
+describe('app log forwarding', () => {
+  it('never forwards a line produced while forwarding, and rate-limits storms', () => {
+    const published: LogInput[] = []
+    let now = 0
+    // A publisher that itself logs (as a failing broker would): the loop must not close.
+    let forward: (line: LogInput) => void = () => {}
+    forward = createAppLogForwarder({
+      publish: async (line) => {
+        published.push(line)
+        forward({ level: 'error', message: 'publishing failed' })
+      },
+      perSecond: 3,
+      now: () => now,
+    })
+    for (let i = 0; i < 10; i++) forward({ level: 'warn', message: `w${i}` })
+    expect(published.map(l => l.message)).toEqual(['w0', 'w1', 'w2'])
+    now = 1000
+    forward({ level: 'warn', message: 'next' })
+    expect(published.map(l => l.message).slice(3)).toEqual(['7 log lines not forwarded (rate limit)', 'next'])
+  })
+})
+
+describe('configuration', () => {
+  it('uses defaults and refuses nonsense with the variable name', () => {
+    const config = readPulseConfig({})
+    expect(config).toMatchObject({ sseHeartbeatMs: 15_000, sseMaxQueueBytes: 1_048_576, logMaxEvents: 100_000, redisPrefix: 'dashboard' })
+    expect(readPulseConfig({ sseHeartbeatMs: '500' }).sseHeartbeatMs).toBe(500)
+    expect(() => readPulseConfig({ sseMaxQueueBytes: 'lots' })).toThrow(/NUXT_SSE_MAX_QUEUE_BYTES/)
+    expect(() => readPulseConfig({ alertClearRatio: 2 })).toThrow(/NUXT_ALERT_CLEAR_RATIO/)
+  })
+})
