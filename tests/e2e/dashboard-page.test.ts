@@ -153,6 +153,24 @@ describe('the dashboard page (built server, real Redis, headless Chromium)', () 
     await expect.poll(() => html.getAttribute('data-theme')).toBe('dark')
   })
 
+  it('works from the keyboard: every control is reachable with Tab and toggles with Space', async () => {
+    const { page } = session
+    await page.locator('body').click({ position: { x: 5, y: 5 } })
+    const reached = new Set<string>()
+    for (let i = 0; i < 40 && !reached.has('logs-pause'); i++) {
+      await page.keyboard.press('Tab')
+      const id = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)
+      if (id) reached.add(id)
+    }
+    expect([...reached]).toEqual(expect.arrayContaining(['theme-toggle', 'window-5', 'window-30', 'charts-pause', 'log-level', 'logs-pause']))
+    // Focus is visible: the focused control draws an outline.
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe('solid')
+    await page.keyboard.press('Space')
+    expect(await page.getByTestId('logs-pause').getAttribute('aria-pressed')).toBe('true')
+    await page.keyboard.press('Space')
+    expect(await page.getByTestId('logs-pause').getAttribute('aria-pressed')).toBe('false')
+  })
+
   it(`ships at most ${JS_BUDGET_GZIP / 1024} KB of JavaScript (gzip) for /`, async () => {
     const page = await session.context.newPage()
     const scripts = new Set<string>()
