@@ -8,7 +8,7 @@ export const HEALTH_STALE_AFTER_MS = 12_000
 export function useHealth() {
   const store = useDashboardStore()
   const rank = { down: 0, degraded: 1, ok: 2 } as const
-  const tiles = computed(() => Object.values(store.health)
+  const tiles = computed(() => [...store.health.values()]
     .map(({ data, seenAt }) => ({ ...data, age: store.now - seenAt, stale: store.now - seenAt > Math.max(HEALTH_STALE_AFTER_MS, STALE_AFTER_MS) }))
     .sort((a, b) => rank[a.status] - rank[b.status] || a.check.localeCompare(b.check) || a.source.localeCompare(b.source)))
   return { tiles }

@@ -32,7 +32,7 @@ export function useMetrics() {
   const store = useDashboardStore()
 
   // Live sources first, then stale ones; by name within each group.
-  const sources = computed(() => Object.values(store.metrics)
+  const sources = computed(() => [...store.metrics.values()]
     .map(entry => ({ metric: entry.data, age: store.now - entry.seenAt }))
     .sort((a, b) => Number(a.age > STALE_AFTER_MS) - Number(b.age > STALE_AFTER_MS) || a.metric.source.localeCompare(b.metric.source)))
 

@@ -12,6 +12,8 @@ export const MAX_ALERTS = 100
 export const MAX_LOGS = 500
 /** The longest chart window. */
 export const CHART_SPAN_MS = 30 * 60_000
+/** A source or check silent this long is gone (scaled down, renamed): its row is removed. */
+export const FORGET_AFTER_MS = 10 * 60_000
 
 /** Times below are on the server's clock (epoch ms), estimated in the browser from heartbeats. */
 export interface Seen<T> {
@@ -37,10 +39,11 @@ type Fetcher = <T>(url: string, options?: { query?: Record<string, string | numb
  */
 export const useDashboardStore = defineStore('dashboard', () => {
   // State: serialised into the SSR payload, so the first client render equals the server's.
-  const metrics = ref<Record<string, Seen<Metric>>>({})
+  // Maps, not objects: source and check names come from producers (`__proto__` is a valid one).
+  const metrics = ref(new Map<string, Seen<Metric>>())
   const alerts = ref<FeedItem<Alert>[]>([])
   const logs = ref<FeedItem<LogLine>[]>([])
-  const health = ref<Record<string, Seen<Health>>>({})
+  const health = ref(new Map<string, Seen<Health>>())
   const lastEventId = ref<string | null>(null)
   const heartbeatMs = ref(15_000)
   const complete = ref(true)
@@ -97,8 +100,9 @@ export const useDashboardStore = defineStore('dashboard', () => {
     heartbeatMs.value = snapshot.heartbeatMs
     complete.value = snapshot.complete
     const seenAt = (timestamp: string) => Math.min(Date.parse(timestamp), takenAt)
-    metrics.value = Object.fromEntries(snapshot.metrics.map(m => [m.source, { data: m, seenAt: seenAt(m.timestamp) }]))
-    health.value = Object.fromEntries(snapshot.health.map(h => [healthKey(h), { data: h, seenAt: seenAt(h.timestamp) }]))
+    metrics.value = new Map(snapshot.metrics.map(m => [m.source, { data: m, seenAt: seenAt(m.timestamp) }]))
+    health.value = new Map(snapshot.health.map(h => [healthKey(h), { data: h, seenAt: seenAt(h.timestamp) }]))
+    forgetSilent(takenAt)
     alerts.value = snapshot.alerts.map(a => ({ ...nextKey(a.id), data: a.data, seenAt: seenAt(a.data.timestamp) }))
     logs.value = snapshot.logs.map(l => ({ ...nextKey(l.id), data: l.data, seenAt: seenAt(l.data.timestamp) }))
     for (const metric of snapshot.metrics) addPoint(metric)
@@ -116,6 +120,14 @@ export const useDashboardStore = defineStore('dashboard', () => {
       if (statusOf(error) === 401) throw error
       now.value = Date.now()
       loadError.value = 'snapshot unavailable'
+    }
+  }
+
+  function forgetSilent(at: number): void {
+    for (const map of [metrics.value, health.value]) {
+      for (const [key, entry] of map) {
+        if (at - entry.seenAt > FORGET_AFTER_MS) map.delete(key)
+      }
     }
   }
 
@@ -149,7 +161,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
     switch (name) {
       case EVENT_NAMES.metrics: {
         const metric = data as Metric
-        metrics.value[metric.source] = { data: metric, seenAt }
+        metrics.value.set(metric.source, { data: metric, seenAt })
         addPoint(metric)
         break
       }
@@ -161,7 +173,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
         break
       case EVENT_NAMES.health: {
         const check = data as Health
-        health.value[healthKey(check)] = { data: check, seenAt }
+        health.value.set(healthKey(check), { data: check, seenAt })
         break
       }
     }
@@ -226,8 +238,18 @@ export const useDashboardStore = defineStore('dashboard', () => {
     ticker = setInterval(() => {
       now.value = serverNow()
       series.trim(now.value)
+      forgetSilent(now.value)
     }, 1000)
-    if (!loaded.value) await loadSnapshot()
+    if (!loaded.value) {
+      try {
+        await loadSnapshot()
+      }
+      catch {
+        // Only a 401 escapes loadSnapshot.
+        await navigateTo('/login')
+        return
+      }
+    }
     sse.open()
     await loadHistory()
   }

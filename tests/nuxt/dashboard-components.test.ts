@@ -6,6 +6,7 @@ import type { Snapshot } from '#shared/snapshot'
 import MetricCardView from '~/components/MetricCard.vue'
 import LogTail from '~/components/LogTail.vue'
 import AlertFeed from '~/components/AlertFeed.vue'
+import MetricCards from '~/components/MetricCards.vue'
 import DashboardPage from '~/pages/index.vue'
 import { useDashboardStore } from '~/stores/dashboard'
 import type { MetricCard } from '~/composables/useMetrics'
@@ -107,6 +108,35 @@ describe('dashboard components', () => {
     await nextTick()
     expect(announcer()).toBe('Critical alert from node-c: db down')
     expect(feed.findAll('li').map(li => li.attributes('data-level'))).toEqual(['critical', 'warning', 'critical'])
+  })
+
+  it('the alert feed holds still while the reader scrolls down, and offers the new alerts', async () => {
+    const store = prepareStore()
+    const feed = await mountSuspended(AlertFeed)
+    const list = feed.find('ol')
+    list.element.scrollTop = 120
+    await list.trigger('scroll')
+    store.receive('alert', { level: 'info', message: 'arrived while reading', source: 'node-a', timestamp: at(T0) }, `${T0}-40`)
+    await nextTick()
+    expect(feed.findAll('li').map(li => li.find('.alert-message').text())).toEqual(['old critical, already known'])
+    const more = feed.find('button.new-items')
+    expect(more.text()).toBe('1 new')
+    await more.trigger('click')
+    expect(feed.findAll('li')[0]!.text()).toContain('arrived while reading')
+  })
+
+  it('keeps hostile source names as data and forgets sources silent for ten minutes', async () => {
+    const store = prepareStore()
+    store.applySnapshot({
+      ...SNAPSHOT,
+      metrics: [
+        { ...SNAPSHOT.metrics[0]!, source: '__proto__' },
+        { ...SNAPSHOT.metrics[1]!, source: 'scaled-down', timestamp: at(T0 - 11 * 60_000) },
+      ],
+    }, T0)
+    expect([...store.metrics.keys()]).toEqual(['__proto__'])
+    const card = await mountSuspended(MetricCards)
+    expect(card.find('[data-testid="card-cpu"]').text()).toContain('__proto__')
   })
 
   it('the log tail holds still while paused, counts what arrives, and filters by level', async () => {

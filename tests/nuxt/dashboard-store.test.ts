@@ -51,7 +51,7 @@ describe('the dashboard store', () => {
     expect(ScriptedEventSource.instances).toHaveLength(1)
     expect(ScriptedEventSource.latest.url).toBe(`/api/sse/dashboard?lastEventId=${T0}-4`)
     expect(ScriptedEventSource.latest.withCredentials).toBe(true)
-    expect(store.metrics['node-a']!.data.cpu).toBe(31.5)
+    expect(store.metrics.get('node-a')!.data.cpu).toBe(31.5)
     expect(store.alerts.map(a => a.data.message)).toEqual(['from the snapshot'])
     // History fills the charts up to the snapshot; the stream continues from there.
     expect(store.chartCount('node-a')).toBe(3)
@@ -72,7 +72,7 @@ describe('the dashboard store', () => {
     source.emit('metric-update', { source: 'node-b', cpu: 90, memory: 1, rps: 1, activeConnections: 0, errorRate: 0, timestamp: new Date(T0).toISOString() }, `${T0 + 1}-0`)
     expect(store.alerts.map(a => a.data.message)).toEqual(['live-only, no id', 'new one', 'from the snapshot'])
     expect(store.lastEventId).toBe(`${T0 + 1}-0`)
-    expect(Object.keys(store.metrics).sort()).toEqual(['node-a', 'node-b'])
+    expect([...store.metrics.keys()].sort()).toEqual(['node-a', 'node-b'])
     expect(store.connection.eventCount).toBe(5)
     store.stop()
   })
