@@ -5,6 +5,7 @@ import type { RedisServer } from '../helpers/redis'
 import { startRedis } from '../helpers/redis'
 import type { BrowserSession } from '../helpers/browser'
 import { openBrowser } from '../helpers/browser'
+import { ingest } from '../helpers/sse-client'
 
 /**
  * Two instances on one Redis; the browser is on A. A is killed (SIGKILL) and
@@ -83,3 +84,58 @@ async function metricSeconds(redis: RedisServer, source: string): Promise<number
     client.disconnect()
   }
 }
+
+/**
+ * The embedded broker forgets its log on a restart: the page's resume id is
+ * unknown to the new process, the stream answers `reset`, and the page must
+ * reload the snapshot and carry on by itself.
+ */
+describe('the dashboard when the resume point is gone (embedded broker restarted)', () => {
+  let app: AppServer
+  let session: BrowserSession
+  const TOKEN = 'reset-test-token'
+  const env = { NUXT_INSTANCE_ID: 'solo', NUXT_SSE_HEARTBEAT_MS: '1000', NUXT_PUBLISH_TOKEN: TOKEN }
+
+  beforeAll(async () => {
+    app = await startApp({ env })
+    session = await openBrowser({ width: 1280, height: 900 })
+  })
+
+  afterAll(async () => {
+    await session?.close()
+    await app?.stop()
+  })
+
+  it('reloads the snapshot on reset and shows what the new process has', async () => {
+    const { page } = session
+    const connection = page.getByTestId('connection')
+    await page.goto(app.url)
+    await expect.poll(() => connection.textContent(), { timeout: 15_000 }).toBe('Connected')
+    await expect.poll(() => page.getByTestId('card-cpu').textContent()).toContain('solo')
+
+    await app.stop('SIGKILL')
+    await expect.poll(() => connection.textContent(), { timeout: 15_000 }).not.toBe('Connected')
+    // Record the snapshots the page loads and the resume ids its streams ask for.
+    const snapshotIds: string[] = []
+    const resumeIds: string[] = []
+    page.on('response', async (response) => {
+      if (response.url().endsWith('/api/snapshot') && response.ok()) snapshotIds.push((await response.json()).lastEventId)
+    })
+    page.on('request', (request) => {
+      if (request.url().includes('/api/sse/dashboard')) resumeIds.push(new URL(request.url()).searchParams.get('lastEventId') ?? '')
+    })
+    app = await startApp({ port: app.port, env })
+    // Published before the page is back: the new log has it, the old resume id does not exist there.
+    await ingest(app.url, 'alerts', { level: 'warning', message: 'raised while the page was away', source: 'solo' }, TOKEN)
+    await expect.poll(() => connection.textContent(), { timeout: 30_000 }).toBe('Connected')
+    // The page reopened its stream from the id of a snapshot the new process served.
+    await expect.poll(() => resumeIds.some(id => id !== '' && snapshotIds.includes(id)), { timeout: 15_000 }).toBe(true)
+    await expect.poll(() => page.getByTestId('alerts').textContent()).toContain('raised while the page was away')
+    // And live again after the reset.
+    await ingest(app.url, 'alerts', { level: 'info', message: 'after the reset', source: 'solo' }, TOKEN)
+    await expect.poll(() => page.getByTestId('alerts').locator('li').first().textContent()).toContain('after the reset')
+
+    const outage = /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_CONNECTION_RESET|Error fetching app manifest/
+    expect(session.problems.filter(problem => !outage.test(problem))).toEqual([])
+  })
+})
