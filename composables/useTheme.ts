@@ -11,6 +11,9 @@ export function useTheme() {
   function toggle() {
     theme.value = theme.value === 'dark' ? 'light' : 'dark'
     cookie.value = theme.value
+    // useHead applies the attribute later; set it now so charts rebuilt on
+    // the next tick read the new theme's colours.
+    if (import.meta.client) document.documentElement.dataset.theme = theme.value
   }
   return { theme, toggle }
 }

@@ -141,8 +141,12 @@ describe('the dashboard page (built server, real Redis, headless Chromium)', () 
     expect(await html.getAttribute('data-theme')).toBe('dark')
     await waitForChartsDrawn()
     await saveScreenshot(page, 'dashboard-dark.png')
+    // Charts take the theme's colours too (the legend marker shows the first source's line colour).
+    const marker = () => page.getByTestId('chart-cpu').locator('.u-series .u-marker').nth(1).evaluate(el => getComputedStyle(el).backgroundColor)
+    expect(await marker()).toBe('rgb(108, 182, 255)')
     await page.getByTestId('theme-toggle').click()
     await expect.poll(() => html.getAttribute('data-theme')).toBe('light')
+    await expect.poll(marker).toBe('rgb(9, 105, 218)')
     await page.reload()
     // Rendered light by the server: the cookie came with the request.
     expect(await html.getAttribute('data-theme')).toBe('light')
