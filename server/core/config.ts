@@ -15,6 +15,8 @@ export interface PulseConfig {
   logMaxAgeMs: number
   logMaxEvents: number
   publishToken: string
+  /** Bearer token for `GET /metrics`; empty disables the endpoint. */
+  metricsToken: string
   ingestMaxBytes: number
   alertCpuPercent: number
   alertMemoryPercent: number
@@ -49,6 +51,7 @@ export function readPulseConfig(runtime: Loose): PulseConfig {
     logMaxAgeMs: positive(runtime.logMaxAgeMs, 'NUXT_LOG_MAX_AGE_MS', 1_800_000),
     logMaxEvents: positive(runtime.logMaxEvents, 'NUXT_LOG_MAX_EVENTS', 100_000),
     publishToken: text(runtime.publishToken),
+    metricsToken: text(runtime.metricsToken),
     ingestMaxBytes: positive(runtime.ingestMaxBytes, 'NUXT_INGEST_MAX_BYTES', 262_144),
     alertCpuPercent: positive(runtime.alertCpuPercent, 'NUXT_ALERT_CPU_PERCENT', 80),
     alertMemoryPercent: positive(runtime.alertMemoryPercent, 'NUXT_ALERT_MEMORY_PERCENT', 85),

@@ -108,12 +108,14 @@ export class Hub {
   private async resume(connection: SseConnection, lastEventId: string): Promise<void> {
     connection.beginReplay()
     let cursor = lastEventId
+    let reset = false
     const pageSize = this.options.replayPageSize ?? 500
     for (let attempt = 0; !connection.closed; attempt++) {
       try {
         const result = await this.broker.replay(cursor, pageSize)
         if (result.kind === 'reset') {
           connection.writeControl(encodeFrame({ event: 'reset', data: JSON.stringify({ reason: result.reason }) }), true)
+          reset = true
           break
         }
         for (const message of result.events) {
@@ -131,7 +133,8 @@ export class Hub {
       }
     }
     const last = cursor
-    connection.finishReplay(id => compareEventIds(id, last) > 0)
+    // After a reset the client's id means nothing here: everything live goes out.
+    connection.finishReplay(reset ? () => true : id => compareEventIds(id, last) > 0)
   }
 
   private dispatch(message: BrokerMessage): void {

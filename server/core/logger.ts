@@ -20,7 +20,14 @@ function kindOf(message: string): string {
  * to see it. Suppressed lines are summarised when their kind speaks again.
  */
 export function createLogger(tag: string, { perSecond = 5, now = Date.now } = {}): Logger {
-  const base = consola.withTag(tag)
+  // Written through the global instance on each call: `consola.withTag()` copies
+  // the reporter list when it is called, so a logger made at import time would
+  // never reach reporters added later (the app-log forwarder adds one in a plugin).
+  const base = {
+    info: (message: string) => consola.info({ tag, message }),
+    warn: (message: string) => consola.warn({ tag, message }),
+    error: (message: string) => consola.error({ tag, message }),
+  }
   const windows = new Map<string, Window>()
   const throttled = (write: (message: string) => void) => (message: string) => {
     const t = now()

@@ -88,13 +88,15 @@ describe('bad input gets a 4xx or a logged drop, and the instance keeps serving'
     await client.publish('dashboard:alerts', 'this is not json')
     await client.publish('dashboard:alerts', JSON.stringify({ level: 'critical' }))
     await client.publish('dashboard:metrics', JSON.stringify({ cpu: -5 }))
-    await client.publish('dashboard:log', 'no newline framing')
+    // Forged announcements on the log channel are not events at all: the log is read instead.
+    await client.publish('dashboard:log', '99999999999999-0\nalerts\n{"level":"critical","message":"forged"}')
     await client.publish('dashboard:alerts', JSON.stringify({ level: 'critical', message: 'valid raw alert' }))
     await watcher.waitFor(e => e.some(x => x.event === 'alert' && JSON.parse(x.data).message === 'valid raw alert'), 'the valid raw alert')
-    await waitFor(async () => (await (await fetch(`${app.url}/api/sse/stats`)).json()).invalidDropped >= before + 4, { what: 'drops counted' })
+    await waitFor(async () => (await (await fetch(`${app.url}/api/sse/stats`)).json()).invalidDropped >= before + 3, { what: 'drops counted' })
     expect(app.output()).toMatch(/dropped invalid event \(raw PUBLISH on dashboard:alerts\)/)
     const raw = watcher.events.find(x => x.event === 'alert' && JSON.parse(x.data).message === 'valid raw alert')!
     expect(raw.id).toBeUndefined()
+    expect(watcher.events.some(x => x.data.includes('forged'))).toBe(false)
   })
 
   it('logs every refusal and is still healthy afterwards', async () => {

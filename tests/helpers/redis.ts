@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
@@ -14,23 +14,33 @@ export interface RedisServer {
   client(): Redis
   /** SIGKILL: the server disappears without a goodbye. */
   kill(): Promise<void>
-  /** Starts it again on the same port (empty: no persistence). */
+  /** Starts it again on the same port (empty unless `appendOnly`). */
   restart(): Promise<void>
   stop(): Promise<void>
+}
+
+export interface RedisOptions {
+  /** A fixed port (default: a free one). */
+  port?: number
+  /**
+   * Keep the log across kill/restart with an append-only file (fsync every
+   * second, as docker-compose.yml runs it). Without it a restart is empty.
+   */
+  appendOnly?: boolean
 }
 
 /**
  * A private redis-server on a free port, so tests can kill and restart it
  * without touching any other Redis on the machine.
  */
-export async function startRedis({ port: wanted }: { port?: number } = {}): Promise<RedisServer> {
+export async function startRedis({ port: wanted, appendOnly = false }: RedisOptions = {}): Promise<RedisServer> {
   const port = wanted ?? await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'pulseboard-redis-'))
   let proc: ChildProcess | null = null
   const clients: Redis[] = []
 
   async function launch() {
-    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
+    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', appendOnly ? 'yes' : 'no', '--dir', dir], { stdio: 'ignore' })
     const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
     probe.on('error', () => {})
     await waitFor(async () => {
@@ -70,6 +80,7 @@ export async function startRedis({ port: wanted }: { port?: number } = {}): Prom
     async stop() {
       for (const client of clients) client.disconnect()
       await kill()
+      rmSync(dir, { recursive: true, force: true })
     },
   }
 }

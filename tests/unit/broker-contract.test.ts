@@ -147,6 +147,17 @@ describe('redis broker specifics', () => {
     expect(broker.stats().invalidDropped).toBe(1)
   })
 
+  it('trusts only the log: a forged announcement on the log channel injects nothing and stops nothing', async () => {
+    const prefix = `t-${randomUUID()}`
+    const { broker, received } = await harness(new RedisBroker({ url: redis.url, prefix, retention: retentionOf(), logger: quiet }), prefix)
+    const client = redis.client()
+    await client.publish(`${prefix}:log`, `99999999999999-0\nalerts\n${alert(666)}`)
+    await client.publish(`${prefix}:log`, 'garbage')
+    const id = await broker.publish('alerts', alert(1))
+    await waitFor(() => received.length >= 1, { what: 'the real event' })
+    expect(received.map(m => m.id)).toEqual([id])
+  })
+
   it('catches up from the log after losing its subscription: nothing durable is lost or repeated', async () => {
     const prefix = `t-${randomUUID()}`
     const { broker, received } = await harness(new RedisBroker({ url: redis.url, prefix, retention: retentionOf(), logger: quiet }), prefix)

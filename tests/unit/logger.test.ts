@@ -24,4 +24,11 @@ describe('throttled logger', () => {
     expect(lines).toContain('8 more "400 GET /x" lines suppressed')
     expect(lines.at(-1)).toBe('400 GET /x: again')
   })
+
+  it('reaches reporters added after the logger was created (loggers are made at import time)', () => {
+    const log = createLogger('early')
+    consola.addReporter(reporter)
+    log.warn('401 GET /api/sse/dashboard: wrong viewer token')
+    expect(lines).toContain('401 GET /api/sse/dashboard: wrong viewer token')
+  })
 })

@@ -30,13 +30,14 @@ type StreamEntry = [id: string, fields: string[]]
 
 /**
  * Redis broker: durable events go through one Redis stream per dashboard
- * (ids, history, resume) and are announced atomically on Pub/Sub (fan-out);
- * raw `PUBLISH <prefix>:<channel>` messages are delivered live only.
+ * (ids, history, resume); each append is announced on Pub/Sub, and every
+ * instance then reads the new entries from the stream (fan-out). Raw
+ * `PUBLISH <prefix>:<channel>` messages are delivered live only.
  *
  * Two connections: a subscriber, and a command connection without an offline
- * queue so that nothing waits forever while Redis is away. After every
- * (re)subscription the broker reads the log from the last id it delivered, so
- * durable events published while it was disconnected are not lost.
+ * queue so that nothing waits forever while Redis is away. Reads continue
+ * from the last entry read, so durable events appended while this instance
+ * was disconnected are delivered once it is back, in order.
  */
 export class RedisBroker implements Broker {
   readonly kind = 'redis' as const
@@ -46,8 +47,12 @@ export class RedisBroker implements Broker {
   private readonly rawChannels: Map<string, Channel>
   private handler: (message: BrokerMessage) => void = () => {}
   private lastDelivered: string | null = null
+  /** True until the subscription is confirmed and the cursor known. */
   private catchingUp = true
-  private buffered: BrokerMessage[] = []
+  /** Id of the last log entry read (valid or not); pulls continue after it. */
+  private cursor: string | null = null
+  private pulling = false
+  private pullAgain = false
   private subscribed = false
   private functionLoaded = false
   private outbox: Pending[] = []
@@ -217,6 +222,8 @@ export class RedisBroker implements Broker {
     for (const waiter of this.commandWaiters) waiter()
     this.commandWaiters.clear()
     this.markReadyIfComplete()
+    // Announcements that came while this connection was away were not read yet.
+    this.requestPull()
     await this.flushOutbox()
   }
 
@@ -240,11 +247,15 @@ export class RedisBroker implements Broker {
 
   private async onSubscriberReady(): Promise<void> {
     this.catchingUp = true
-    this.buffered = []
     try {
       await this.sub.subscribe(this.logKey, ...this.rawChannels.keys())
       this.subscribed = true
-      await this.catchUp()
+      await this.waitForCommandConnection()
+      if (this.cursor === null) this.cursor = this.lastDelivered = await this.lastId()
+      this.catchingUp = false
+      // Whatever was appended while we were away (or during this start-up).
+      this.requestPull()
+      this.markReadyIfComplete()
     }
     catch (error) {
       this.options.logger.warn(`redis subscribe/catch-up failed, retrying on next connect: ${(error as Error).message}`)
@@ -252,27 +263,42 @@ export class RedisBroker implements Broker {
     }
   }
 
-  /** Delivers what the log holds after the last delivered id, then the messages buffered meanwhile. */
-  private async catchUp(): Promise<void> {
-    await this.waitForCommandConnection()
-    if (this.lastDelivered === null) {
-      this.lastDelivered = await this.lastId()
+  /**
+   * An announcement on the log channel only means "the log grew": the broker
+   * then reads the log itself from its cursor. Nothing published on that
+   * channel is trusted, so a forged announcement cannot inject or reorder
+   * events, and order and completeness come from the log alone. Pulls are
+   * coalesced: one read in flight, at most one more queued.
+   */
+  private requestPull(): void {
+    if (this.catchingUp || this.cursor === null) return
+    if (this.pulling) {
+      this.pullAgain = true
+      return
     }
-    else {
-      // Page by the raw entry ids: invalid entries are dropped but still passed.
-      let cursor = this.lastDelivered
-      for (;;) {
-        const entries = await this.cmd.xrange(this.logKey, `(${cursor}`, '+', 'COUNT', 1000) as StreamEntry[]
-        for (const message of this.decodeEntries(entries)) this.deliverDurable(message)
-        if (entries.length < 1000) break
-        cursor = entries[entries.length - 1]![0]
-      }
+    this.pulling = true
+    void this.pull().finally(() => {
+      this.pulling = false
+    })
+  }
+
+  private async pull(): Promise<void> {
+    try {
+      do {
+        this.pullAgain = false
+        for (;;) {
+          const entries = await this.cmd.xrange(this.logKey, `(${this.cursor}`, '+', 'COUNT', 1000) as StreamEntry[]
+          for (const message of this.decodeEntries(entries)) this.deliverDurable(message)
+          // The cursor passes invalid entries too, so they are read only once.
+          if (entries.length) this.cursor = entries[entries.length - 1]![0]
+          if (entries.length < 1000) break
+        }
+      } while (this.pullAgain)
     }
-    const buffered = this.buffered
-    this.buffered = []
-    this.catchingUp = false
-    for (const message of buffered) this.deliverDurable(message)
-    this.markReadyIfComplete()
+    catch (error) {
+      // The next (re)connection pulls again from the same cursor.
+      this.options.logger.warn(`reading the log failed: ${(error as Error).message}`)
+    }
   }
 
   private waitForCommandConnection(): Promise<void> {
@@ -304,10 +330,7 @@ export class RedisBroker implements Broker {
 
   private onPubSub(channel: string, message: string): void {
     if (channel === this.logKey) {
-      const decoded = this.decodeAnnouncement(message)
-      if (!decoded) return
-      if (this.catchingUp) this.buffered.push(decoded)
-      else this.deliverDurable(decoded)
+      this.requestPull()
       return
     }
     const target = this.rawChannels.get(channel)
@@ -318,17 +341,6 @@ export class RedisBroker implements Broker {
       return
     }
     this.handler({ channel: target, json: normalized.json })
-  }
-
-  /** `<id>\n<channel>\n<json>` as written by the publish function. */
-  private decodeAnnouncement(message: string): BrokerMessage | null {
-    const first = message.indexOf('\n')
-    const second = message.indexOf('\n', first + 1)
-    if (first < 0 || second < 0) {
-      this.dropInvalid('log announcement', 'malformed announcement')
-      return null
-    }
-    return this.decodeDurable(message.slice(0, first), message.slice(first + 1, second), message.slice(second + 1))
   }
 
   private decodeEntries(entries: StreamEntry[]): BrokerMessage[] {

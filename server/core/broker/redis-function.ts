@@ -1,8 +1,8 @@
 /**
- * A Redis Function that appends a durable event to the dashboard's log and
- * announces it on the log's Pub/Sub channel in one atomic step. Atomicity is
- * what keeps ids and Pub/Sub order identical on every instance, so a client's
- * `Last-Event-ID` is always a correct resume point.
+ * A Redis Function that validates a durable event's envelope, appends it to
+ * the dashboard's log (trimmed by count and age) and announces the new id on
+ * the log's Pub/Sub channel. Instances read the event from the log itself;
+ * the announcement only wakes them up.
  *
  * Collectors that speak Redis publish durably with the same call:
  *   FCALL pulseboard_publish 1 dashboard:log metrics '{"cpu":12,...}'
@@ -29,7 +29,7 @@ local function publish(keys, args)
   local now = redis.call('TIME')
   local minMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - maxAgeMs
   redis.call('XTRIM', keys[1], 'MINID', '=', string.format('%d', minMs))
-  redis.call('PUBLISH', keys[1], id .. '\\n' .. channel .. '\\n' .. json)
+  redis.call('PUBLISH', keys[1], id)
   return id
 end
 

@@ -24,6 +24,8 @@ export class SseConnection {
   closed = false
   private replaying: Held[] | null = null
   private heldBytes = 0
+  /** Set after a replay until the first live id past it (see `finishReplay`). */
+  private isAfterReplay: ((id: string) => boolean) | null = null
   /** Conflated metric frames waiting for `drain`, in id order. */
   private conflated: Map<string, Buffer> | null = null
   private boundCheckPending = false
@@ -60,14 +62,19 @@ export class SseConnection {
     })
   }
 
-  /** Sends what arrived during the replay (ids after `lastReplayedId` only) and goes live. */
+  /**
+   * Sends what arrived during the replay (ids after the replay only) and goes
+   * live. The replay reads the log, which can be ahead of this instance's
+   * live feed: an event the replay already sent may still arrive live after
+   * this call, so live ids are checked too, until the first one past the
+   * replay (live ids arrive in order).
+   */
   finishReplay(isAfterReplay: (id: string) => boolean): void {
     const held = this.replaying ?? []
     this.replaying = null
     this.heldBytes = 0
-    for (const item of held) {
-      if (item.id === undefined || isAfterReplay(item.id)) this.send(item.frame, item.conflationKey)
-    }
+    this.isAfterReplay = isAfterReplay
+    for (const item of held) this.send(item.frame, item.conflationKey, item.id)
   }
 
   send(frame: Buffer, conflationKey?: string, id?: string): void {
@@ -77,6 +84,10 @@ export class SseConnection {
       this.heldBytes += frame.length
       if (this.heldBytes > this.maxQueueBytes) this.close('slow')
       return
+    }
+    if (id !== undefined && this.isAfterReplay) {
+      if (!this.isAfterReplay(id)) return
+      this.isAfterReplay = null
     }
     if (this.res.writableNeedDrain) {
       if (conflationKey !== undefined) {

@@ -1,0 +1,23 @@
+import { useSecurity } from '../../core/auth/security'
+import { TicketStoreUnavailableError } from '../../core/auth/tickets/ticket-store'
+import { clientError } from '../../core/http'
+
+/**
+ * A single-use stream ticket (`GET /api/sse/dashboard?ticket=...`), valid for
+ * NUXT_SSE_TICKET_TTL_MS. The viewer guard (server/middleware/04.viewer-auth.ts)
+ * already checked the caller: a session cookie or a Bearer viewer token.
+ */
+export default defineEventHandler(async (event) => {
+  const { tickets, config } = useSecurity()
+  if (!config.authEnabled) throw clientError(event, 404, 'authentication is off: open the stream without a ticket')
+  setResponseHeader(event, 'Cache-Control', 'no-store')
+  try {
+    const ticket = await tickets.issue(config.sseTicketTtlMs)
+    return { ticket, expiresInMs: config.sseTicketTtlMs }
+  }
+  catch (error) {
+    if (!(error instanceof TicketStoreUnavailableError)) throw error
+    setResponseHeader(event, 'Retry-After', 1)
+    throw clientError(event, 503, 'ticket store unavailable, retry')
+  }
+})

@@ -1,0 +1,87 @@
+import type { H3Event } from 'h3'
+import { getRequestHeader } from 'h3'
+import type { SecurityConfig } from './security-config'
+import { ViewerSessions } from './viewer-session'
+import type { TicketStore } from './tickets/ticket-store'
+import { MemoryTicketStore } from './tickets/memory-ticket-store'
+import { RedisTicketStore } from './tickets/redis-ticket-store'
+import { normalizeAddress, TrustedProxies } from '../limits/client-ip'
+import { ConnectionLimiter } from '../limits/connection-limiter'
+import { RateLimiter } from '../limits/rate-limiter'
+import type { Logger } from '../logger'
+
+/** What the security plugin creates once per instance, for middleware and routes. */
+export interface Security {
+  config: SecurityConfig
+  /** Null while authentication is off. */
+  sessions: ViewerSessions | null
+  tickets: TicketStore
+  streamSlots: ConnectionLimiter
+  ingestRate: RateLimiter
+  /** Wrong viewer tokens and tickets per client: brute force gets 429. */
+  authFailures: RateLimiter
+  proxies: TrustedProxies
+  /** The client's address, honouring X-Forwarded-For from trusted proxies only. */
+  clientAddress(event: H3Event): string
+  isHttps(event: H3Event): boolean
+  close(): Promise<void>
+}
+
+export interface SecurityDeps {
+  redisUrl: string
+  redisPrefix: string
+  logger: Logger
+}
+
+export function createSecurity(config: SecurityConfig, deps: SecurityDeps): Security {
+  const proxies = new TrustedProxies(config.trustedProxies)
+  let tickets: TicketStore
+  if (deps.redisUrl) {
+    const store = new RedisTicketStore(deps.redisUrl, deps.redisPrefix, deps.logger)
+    store.start()
+    tickets = store
+  }
+  else {
+    tickets = new MemoryTicketStore()
+  }
+  // Behind a proxy that is not listed, every viewer looks like the proxy and
+  // shares one per-client budget: say so once, in plain words. (`nuxi dev`
+  // forwards through a socket without an address: not worth a warning.)
+  let warnedUntrustedProxy = false
+  const clientAddress = (event: H3Event): string => {
+    const peer = event.node.req.socket.remoteAddress
+    const forwarded = getRequestHeader(event, 'x-forwarded-for')
+    if (forwarded !== undefined && peer !== undefined && !warnedUntrustedProxy && !proxies.trusts(normalizeAddress(peer) ?? '')) {
+      warnedUntrustedProxy = true
+      deps.logger.warn(`requests arrive with X-Forwarded-For from ${peer}, which NUXT_TRUSTED_PROXIES does not list: the header is ignored and per-client limits count that peer as one client`)
+    }
+    return proxies.clientAddress(peer, forwarded)
+  }
+  return {
+    config,
+    sessions: config.authEnabled ? new ViewerSessions(config.viewerToken, config.sessionPassword, config.sessionMaxAgeSeconds) : null,
+    tickets,
+    streamSlots: new ConnectionLimiter(config.sseMaxConnections, config.sseMaxConnectionsPerIp),
+    ingestRate: new RateLimiter({ ratePerSecond: config.ingestRatePerSecond, burst: config.ingestRateBurst }),
+    authFailures: new RateLimiter({ ratePerSecond: config.authFailuresPerMinute / 60, burst: config.authFailuresPerMinute }),
+    proxies,
+    clientAddress,
+    isHttps: event => proxies.isHttps(
+      event.node.req.socket.remoteAddress,
+      Boolean((event.node.req.socket as { encrypted?: boolean }).encrypted),
+      getRequestHeader(event, 'x-forwarded-proto'),
+    ),
+    close: () => tickets.close(),
+  }
+}
+
+let current: Security | null = null
+
+export function setSecurity(security: Security | null): void {
+  current = security
+}
+
+export function useSecurity(): Security {
+  if (!current) throw new Error('Pulseboard security is not started (server/plugins/05.security.ts)')
+  return current
+}
