@@ -21,6 +21,7 @@ export default defineNuxtConfig({
     alertMemoryPercent: 85,
     alertErrorRatePercent: 1,
     alertClearRatio: 0.9,
+    alertForSamples: 3,
     // Security (server/core/auth, server/core/limits); README "Security".
     viewerToken: '',
     sessionPassword: '',
@@ -36,6 +37,10 @@ export default defineNuxtConfig({
     ingestRateBurst: 100,
     authFailuresPerMinute: 20,
   },
+
+  // The app manifest is only needed for client-side route rules, which we do
+  // not use; fetching it during a server outage logs a console error.
+  experimental: { appManifest: false },
   compatibilityDate: '2026-11-01',
 
   nitro: {

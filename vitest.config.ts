@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import { defineVitestProject } from '@nuxt/test-utils/config'
 
@@ -18,6 +19,8 @@ export default defineConfig({
           environment: 'node',
           sequence: { groupOrder: 0 },
         },
+        // Pure browser-side logic (utils/) imports shared code through Nuxt's alias.
+        resolve: { alias: { '#shared': fileURLToPath(new URL('./shared', import.meta.url)) } },
       },
       await defineVitestProject({
         test: {

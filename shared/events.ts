@@ -5,21 +5,10 @@
  * from them so there is exactly one definition.
  */
 import { z } from 'zod'
+import type { Channel } from './channels'
 
-export const CHANNELS = ['metrics', 'alerts', 'logs', 'health'] as const
-export type Channel = (typeof CHANNELS)[number]
-
-/** SSE `event:` name of each channel (article section 1.1). */
-export const EVENT_NAMES: Readonly<Record<Channel, string>> = {
-  metrics: 'metric-update',
-  alerts: 'alert',
-  logs: 'log',
-  health: 'health',
-}
-
-export function isChannel(value: string): value is Channel {
-  return (CHANNELS as readonly string[]).includes(value)
-}
+export { CHANNELS, EVENT_NAMES, isChannel, METRIC_FIELDS } from './channels'
+export type { Channel, MetricField } from './channels'
 
 const source = z.string().min(1).max(128)
 // Accepts ISO strings (the article's publisher) and epoch milliseconds.
@@ -39,9 +28,6 @@ export const MetricSchema = z.object({
   errorRate: percent,
   timestamp: timestamp.optional(),
 })
-
-export const METRIC_FIELDS = ['cpu', 'memory', 'rps', 'activeConnections', 'errorRate'] as const
-export type MetricField = (typeof METRIC_FIELDS)[number]
 
 export const AlertSchema = z.object({
   level: z.enum(['info', 'warning', 'critical']),

@@ -23,6 +23,8 @@ export interface PulseConfig {
   alertErrorRatePercent: number
   /** An alert clears once the value falls below threshold × this ratio. */
   alertClearRatio: number
+  /** Consecutive one-second samples above a threshold before its alert fires. */
+  alertForSamples: number
 }
 
 type Loose = Record<string, unknown>
@@ -57,5 +59,6 @@ export function readPulseConfig(runtime: Loose): PulseConfig {
     alertMemoryPercent: positive(runtime.alertMemoryPercent, 'NUXT_ALERT_MEMORY_PERCENT', 85),
     alertErrorRatePercent: positive(runtime.alertErrorRatePercent, 'NUXT_ALERT_ERROR_RATE_PERCENT', 1),
     alertClearRatio: ratio,
+    alertForSamples: Math.round(positive(runtime.alertForSamples, 'NUXT_ALERT_FOR_SAMPLES', 3)),
   }
 }

@@ -6,10 +6,11 @@ import { readPulseConfig } from '../../server/core/config'
 import type { LogInput } from '../../shared/events'
 
 describe('alert rules', () => {
-  const sample = (cpu: number, memory = 10, errorRate = 0, source = 'a') => ({ cpu, memory, errorRate, source })
+  const thresholds = { cpuPercent: 80, memoryPercent: 85, errorRatePercent: 1, clearRatio: 0.9, forSamples: 1 }
+  const sample = (cpu: number, memory = 10, errorRate = 0, source = 'a', requests?: number) => ({ cpu, memory, errorRate, source, requests })
 
   it('fires once when a condition starts and once when it clears, with hysteresis', () => {
-    const evaluate = createAlertEvaluator({ cpuPercent: 80, memoryPercent: 85, errorRatePercent: 1, clearRatio: 0.9 })
+    const evaluate = createAlertEvaluator(thresholds)
     expect(evaluate(sample(50))).toEqual([])
     const fired = evaluate(sample(85))
     expect(fired).toEqual([{ level: 'critical', source: 'a', message: 'CPU at 85% is above 80%' }])
@@ -19,8 +20,27 @@ describe('alert rules', () => {
     expect(evaluate(sample(70))).toEqual([])
   })
 
+  it('waits for the condition to last forSamples samples: a spike is not an incident', () => {
+    const evaluate = createAlertEvaluator({ ...thresholds, forSamples: 3 })
+    expect(evaluate(sample(95))).toEqual([])
+    expect(evaluate(sample(95))).toEqual([])
+    expect(evaluate(sample(50))).toEqual([])
+    expect(evaluate(sample(95))).toEqual([])
+    expect(evaluate(sample(95))).toEqual([])
+    expect(evaluate(sample(95)).map(a => a.level)).toEqual(['critical'])
+  })
+
+  it('ignores the error rate of samples with too few requests', () => {
+    const evaluate = createAlertEvaluator(thresholds)
+    expect(evaluate(sample(10, 10, 33.33, 'a', 3))).toEqual([])
+    expect(evaluate(sample(10, 10, 5, 'a', 200)).map(a => a.message)).toEqual(['Error rate at 5% is above 1%'])
+    // A quiet second neither clears nor repeats it.
+    expect(evaluate(sample(10, 10, 0, 'a', 2))).toEqual([])
+    expect(evaluate(sample(10, 10, 0, 'a', 50)).map(a => a.level)).toEqual(['info'])
+  })
+
   it('keeps state per source and per metric', () => {
-    const evaluate = createAlertEvaluator({ cpuPercent: 80, memoryPercent: 85, errorRatePercent: 1, clearRatio: 0.9 })
+    const evaluate = createAlertEvaluator(thresholds)
     expect(evaluate(sample(10, 90, 2, 'a')).map(a => a.message)).toEqual(['Memory at 90% is above 85%', 'Error rate at 2% is above 1%'])
     expect(evaluate(sample(10, 90, 2, 'b'))).toHaveLength(2)
     expect(evaluate(sample(10, 90, 0.5, 'a')).map(a => a.level)).toEqual(['info'])
@@ -35,9 +55,9 @@ describe('request stats', () => {
     stats.record(404)
     stats.record(503)
     now = 2000
-    expect(stats.take()).toEqual({ rps: 5, errorRate: 10 })
+    expect(stats.take()).toEqual({ rps: 5, errorRate: 10, requests: 10 })
     now = 3000
-    expect(stats.take()).toEqual({ rps: 0, errorRate: 0 })
+    expect(stats.take()).toEqual({ rps: 0, errorRate: 0, requests: 0 })
   })
 })
 

@@ -19,6 +19,7 @@ export function createMetricsSource(pulse: Pulse) {
     memoryPercent: config.alertMemoryPercent,
     errorRatePercent: config.alertErrorRatePercent,
     clearRatio: config.alertClearRatio,
+    forSamples: config.alertForSamples,
   })
 
   const onError = (error: Error) => log.warn(`metrics not published: ${error.message}`)
@@ -38,7 +39,7 @@ export function createMetricsSource(pulse: Pulse) {
     // Not awaited: while Redis is away these wait in the broker's ordered
     // outbox, and the next sample must still be taken on time.
     pulse.publisher.publish('metrics', metric).catch(onError)
-    for (const alert of evaluate(metric)) pulse.publisher.publish('alerts', alert).catch(onError)
+    for (const alert of evaluate({ ...metric, requests: traffic.requests })) pulse.publisher.publish('alerts', alert).catch(onError)
     return metric
   }
 }

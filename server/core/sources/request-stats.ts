@@ -17,14 +17,15 @@ export class RequestStats {
   }
 
   /** Rates since the previous call; resets the window. */
-  take(): { rps: number, errorRate: number } {
+  take(): { rps: number, errorRate: number, requests: number } {
     const at = this.now()
     const seconds = Math.max(0.001, (at - this.since) / 1000)
     const rps = Math.round((this.requests / seconds) * 10) / 10
     const errorRate = this.requests ? Math.round((this.errors / this.requests) * 10000) / 100 : 0
+    const requests = this.requests
     this.requests = 0
     this.errors = 0
     this.since = at
-    return { rps, errorRate }
+    return { rps, errorRate, requests }
   }
 }

@@ -1,0 +1,283 @@
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import type { Alert, Health, LogLine, Metric, MetricField } from '#shared/events'
+import type { MetricHistory, Snapshot } from '#shared/snapshot'
+import { EVENT_NAMES, METRIC_FIELDS } from '#shared/channels'
+import { MetricSeries } from '../utils/metric-series'
+import { isAfterEventId } from '../utils/event-order'
+
+/** A source or health check that has not reported for this long is shown as stale. */
+export const STALE_AFTER_MS = 3000
+export const MAX_ALERTS = 100
+export const MAX_LOGS = 500
+/** The longest chart window. */
+export const CHART_SPAN_MS = 30 * 60_000
+/** A source or check silent this long is gone (scaled down, renamed): its row is removed. */
+export const FORGET_AFTER_MS = 10 * 60_000
+
+/** Times below are on the server's clock (epoch ms), estimated in the browser from heartbeats. */
+export interface Seen<T> {
+  data: T
+  seenAt: number
+}
+export interface FeedItem<T> extends Seen<T> {
+  /** Stable list key: the event id, or a local one for live-only events. */
+  key: string
+  /** Increases with arrival; lets a frozen list count what came after it. */
+  seq: number
+  /** Arrived on the stream while the page was open (not from a snapshot). */
+  live?: boolean
+}
+
+type Fetcher = <T>(url: string, options?: { query?: Record<string, string | number> }) => Promise<T>
+
+/**
+ * Owns the dashboard's single stream connection and everything it carries.
+ * The state starts from the server's snapshot (SSR payload) and the stream
+ * continues from the snapshot's event id, so nothing is repeated or skipped.
+ * Components read through useMetrics/useAlerts/useLogs/useHealth.
+ */
+export const useDashboardStore = defineStore('dashboard', () => {
+  // State: serialised into the SSR payload, so the first client render equals the server's.
+  // Maps, not objects: source and check names come from producers (`__proto__` is a valid one).
+  const metrics = ref(new Map<string, Seen<Metric>>())
+  const alerts = ref<FeedItem<Alert>[]>([])
+  const logs = ref<FeedItem<LogLine>[]>([])
+  const health = ref(new Map<string, Seen<Health>>())
+  const lastEventId = ref<string | null>(null)
+  const heartbeatMs = ref(15_000)
+  const complete = ref(true)
+  const loaded = ref(false)
+  const loadError = ref<string | null>(null)
+  /** Server clock, ticking once a second in the browser. */
+  const now = ref(0)
+  /** False until mounted: times render in UTC on the server and in the first client render. */
+  const localTime = ref(false)
+  const lastEventAt = ref<number | null>(null)
+  const seq = ref(0)
+
+  // Browser-only: chart data lives outside reactive state (large, not serialisable).
+  const series = new MetricSeries(CHART_SPAN_MS / 1000)
+  const seriesVersion = shallowRef(0)
+  let clockOffset = 0
+  let snapshotId: string | null = null
+  let ticker: ReturnType<typeof setInterval> | undefined
+  let fetcher: Fetcher = (url, options) => $fetch(url, options) as never
+
+  const serverNow = () => Date.now() + clockOffset
+
+  const sse = useSse<unknown>({
+    url: () => streamUrl(lastEventId.value),
+    events: ['metric-update', 'alert', 'log', 'health', 'reset'],
+    withCredentials: true,
+    immediate: false,
+    idleTimeoutMs: () => heartbeatMs.value * 2,
+    onEvent: ({ name, data, id }) => receive(name, data, id),
+    onClosed: () => checkAccess(),
+  })
+
+  function streamUrl(resumeId: string | null): string {
+    return resumeId ? `/api/sse/dashboard?lastEventId=${encodeURIComponent(resumeId)}` : '/api/sse/dashboard'
+  }
+
+  function nextKey(id: string | undefined): { key: string, seq: number } {
+    seq.value++
+    return { key: id ?? `live-${seq.value}`, seq: seq.value }
+  }
+
+  function pushFeed<T>(list: FeedItem<T>[], item: FeedItem<T>, max: number): FeedItem<T>[] {
+    const next = [item, ...list]
+    if (next.length > max) next.length = max
+    return next
+  }
+
+  function applySnapshot(snapshot: Snapshot, receivedAt: number): void {
+    const takenAt = Date.parse(snapshot.takenAt)
+    clockOffset = takenAt - receivedAt
+    now.value = takenAt
+    lastEventId.value = snapshot.lastEventId
+    snapshotId = snapshot.lastEventId
+    heartbeatMs.value = snapshot.heartbeatMs
+    complete.value = snapshot.complete
+    const seenAt = (timestamp: string) => Math.min(Date.parse(timestamp), takenAt)
+    metrics.value = new Map(snapshot.metrics.map(m => [m.source, { data: m, seenAt: seenAt(m.timestamp) }]))
+    health.value = new Map(snapshot.health.map(h => [healthKey(h), { data: h, seenAt: seenAt(h.timestamp) }]))
+    forgetSilent(takenAt)
+    alerts.value = snapshot.alerts.map(a => ({ ...nextKey(a.id), data: a.data, seenAt: seenAt(a.data.timestamp) }))
+    logs.value = snapshot.logs.map(l => ({ ...nextKey(l.id), data: l.data, seenAt: seenAt(l.data.timestamp) }))
+    for (const metric of snapshot.metrics) addPoint(metric)
+    loaded.value = true
+    loadError.value = null
+  }
+
+  /** Loads the snapshot; on the server `fetch` should forward the request's cookies (useRequestFetch). */
+  async function loadSnapshot(fetch: Fetcher = fetcher): Promise<void> {
+    fetcher = fetch
+    try {
+      applySnapshot(await fetch<Snapshot>('/api/snapshot'), Date.now())
+    }
+    catch (error) {
+      if (statusOf(error) === 401) throw error
+      now.value = Date.now()
+      loadError.value = 'snapshot unavailable'
+    }
+  }
+
+  function forgetSilent(at: number): void {
+    for (const map of [metrics.value, health.value]) {
+      for (const [key, entry] of map) {
+        if (at - entry.seenAt > FORGET_AFTER_MS) map.delete(key)
+      }
+    }
+  }
+
+  function healthKey(h: Health): string {
+    return `${h.check}\n${h.source}`
+  }
+
+  function addPoint(metric: Metric): void {
+    if (import.meta.server) return
+    const values = Object.fromEntries(METRIC_FIELDS.map(field => [field, metric[field]])) as Record<MetricField, number>
+    series.add({ source: metric.source, t: Date.parse(metric.timestamp), values })
+    seriesVersion.value++
+  }
+
+  function receive(name: string, data: unknown, id: string): void {
+    if (name === 'heartbeat') {
+      // The heartbeat carries the server clock: keep ours in step with it.
+      if (typeof data === 'number') clockOffset = data - Date.now()
+      return
+    }
+    if (name === 'reset') {
+      void resync()
+      return
+    }
+    if (id) {
+      if (!isAfterEventId(id, lastEventId.value)) return
+      lastEventId.value = id
+    }
+    const seenAt = serverNow()
+    lastEventAt.value = seenAt
+    switch (name) {
+      case EVENT_NAMES.metrics: {
+        const metric = data as Metric
+        metrics.value.set(metric.source, { data: metric, seenAt })
+        addPoint(metric)
+        break
+      }
+      case EVENT_NAMES.alerts:
+        alerts.value = pushFeed(alerts.value, { ...nextKey(id || undefined), data: data as Alert, seenAt, live: true }, MAX_ALERTS)
+        break
+      case EVENT_NAMES.logs:
+        logs.value = pushFeed(logs.value, { ...nextKey(id || undefined), data: data as LogLine, seenAt, live: true }, MAX_LOGS)
+        break
+      case EVENT_NAMES.health: {
+        const check = data as Health
+        health.value.set(healthKey(check), { data: check, seenAt })
+        break
+      }
+    }
+  }
+
+  /** The resume point is gone (log trimmed or lost): start again from a fresh snapshot. */
+  async function resync(): Promise<void> {
+    const refused = lastEventId.value
+    sse.close()
+    try {
+      applySnapshot(await fetcher<Snapshot>('/api/snapshot'), Date.now())
+    }
+    catch (error) {
+      if (statusOf(error) === 401) {
+        await navigateTo('/login')
+        return
+      }
+    }
+    // The snapshot offers the very id the server just refused: go live
+    // rather than loop between reset and resync.
+    if (lastEventId.value === refused) lastEventId.value = null
+    sse.open()
+    void loadHistory()
+  }
+
+  /** After the browser gave up on the stream: 401 means the session is gone. */
+  async function checkAccess(): Promise<boolean> {
+    try {
+      await fetcher('/api/snapshot')
+      return true
+    }
+    catch (error) {
+      if (statusOf(error) !== 401) return true
+      await navigateTo('/login')
+      return false
+    }
+  }
+
+  async function loadHistory(): Promise<void> {
+    const query: Record<string, string | number> = { channel: 'metrics', since: Math.floor(serverNow() - CHART_SPAN_MS) }
+    if (snapshotId) query.until = snapshotId
+    try {
+      const history = await fetcher<MetricHistory>('/api/history', { query })
+      for (const [source, columns] of Object.entries(history.sources)) {
+        for (let i = 0; i < columns.t.length; i++) {
+          const values = Object.fromEntries(METRIC_FIELDS.map(field => [field, columns[field][i]!])) as Record<MetricField, number>
+          series.add({ source, t: columns.t[i]!, values })
+        }
+      }
+      seriesVersion.value++
+    }
+    catch {
+      // The charts start from the live stream; history is a bonus, not a blocker.
+    }
+  }
+
+  /** Browser only: opens the stream from the snapshot's id, loads chart history, starts the clock. */
+  async function start(): Promise<void> {
+    if (import.meta.server || ticker) return
+    clockOffset = now.value - Date.now()
+    localTime.value = true
+    ticker = setInterval(() => {
+      now.value = serverNow()
+      series.trim(now.value)
+      forgetSilent(now.value)
+    }, 1000)
+    if (!loaded.value) {
+      try {
+        await loadSnapshot()
+      }
+      catch {
+        // Only a 401 escapes loadSnapshot.
+        await navigateTo('/login')
+        return
+      }
+    }
+    sse.open()
+    await loadHistory()
+  }
+
+  function stop(): void {
+    clearInterval(ticker)
+    ticker = undefined
+    sse.close()
+  }
+
+  const connection = computed(() => ({
+    status: sse.status.value,
+    attempt: sse.attempt.value,
+    reason: sse.error.value,
+    eventCount: sse.eventCount.value,
+  }))
+
+  return {
+    metrics, alerts, logs, health, lastEventId, heartbeatMs, complete, loaded, loadError, now, localTime, lastEventAt, seq,
+    connection, seriesVersion,
+    chartData: (field: MetricField) => series.aligned(field),
+    chartSources: () => series.sources,
+    chartCount: (source: string) => series.count(source),
+    loadSnapshot, applySnapshot, receive, start, stop, reconnect: () => sse.reconnect(),
+  }
+})
+
+function statusOf(error: unknown): number | undefined {
+  const e = error as { statusCode?: number, status?: number, response?: { status?: number } }
+  return e?.statusCode ?? e?.status ?? e?.response?.status
+}

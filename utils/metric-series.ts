@@ -1,0 +1,108 @@
+import type { MetricField } from '#shared/channels'
+import { METRIC_FIELDS } from '#shared/channels'
+
+/** One metric sample as the charts need it: time in epoch ms and every field. */
+export interface SamplePoint {
+  source: string
+  t: number
+  values: Readonly<Record<MetricField, number>>
+}
+
+/** uPlot's aligned layout: `[times, series1, series2, …]`, times in seconds. */
+export type AlignedData = [number[], ...(number | null)[][]]
+
+/**
+ * The charts' data: samples of every source on one time axis of whole
+ * seconds (sources publish once a second), a column per source and field.
+ * A second without a sample from a source stays `null`, so a real outage
+ * shows as a break in the line instead of a straight interpolation.
+ *
+ * Adding is idempotent (the same second of the same source is overwritten),
+ * so history and the live stream can overlap or arrive in any order.
+ */
+export class MetricSeries {
+  /** Seconds, strictly increasing. */
+  readonly times: number[] = []
+  /** Source names, sorted, so a source keeps its line colour across reloads. */
+  readonly sources: string[] = []
+  private readonly columns = new Map<string, Record<MetricField, (number | null)[]>>()
+
+  constructor(private readonly spanSeconds: number) {}
+
+  add(point: SamplePoint): void {
+    const second = Math.floor(point.t / 1000)
+    const columns = this.columnsOf(point.source)
+    const index = this.slot(second)
+    for (const field of METRIC_FIELDS) columns[field][index] = point.values[field]
+  }
+
+  /** Drops seconds older than the span before `nowMs`, and sources left without data. */
+  trim(nowMs: number): void {
+    const cutoff = Math.floor(nowMs / 1000) - this.spanSeconds
+    let drop = 0
+    while (drop < this.times.length && this.times[drop]! < cutoff) drop++
+    if (drop === 0) return
+    this.times.splice(0, drop)
+    for (const columns of this.columns.values()) {
+      for (const field of METRIC_FIELDS) columns[field].splice(0, drop)
+    }
+    for (const source of [...this.sources]) {
+      if (!this.columns.get(source)!.cpu.some(value => value !== null)) this.removeSource(source)
+    }
+  }
+
+  /** Aligned data for one field, sources in `this.sources` order. */
+  aligned(field: MetricField): AlignedData {
+    return [this.times, ...this.sources.map(source => this.columns.get(source)![field])]
+  }
+
+  /** How many seconds hold a sample of `source` (what a chart can show). */
+  count(source: string): number {
+    return this.columns.get(source)?.cpu.reduce<number>((n, value) => (value === null ? n : n + 1), 0) ?? 0
+  }
+
+  clear(): void {
+    this.times.length = 0
+    this.sources.length = 0
+    this.columns.clear()
+  }
+
+  private columnsOf(source: string): Record<MetricField, (number | null)[]> {
+    let columns = this.columns.get(source)
+    if (!columns) {
+      columns = Object.fromEntries(METRIC_FIELDS.map(field => [field, Array.from<number | null>({ length: this.times.length }).fill(null)])) as Record<MetricField, (number | null)[]>
+      this.columns.set(source, columns)
+      this.sources.push(source)
+      this.sources.sort()
+    }
+    return columns
+  }
+
+  private removeSource(source: string): void {
+    this.columns.delete(source)
+    this.sources.splice(this.sources.indexOf(source), 1)
+  }
+
+  /** Index of `second` on the axis, inserting it (with nulls everywhere) if missing. */
+  private slot(second: number): number {
+    const last = this.times.length - 1
+    if (last < 0 || second > this.times[last]!) return this.insertAt(this.times.length, second)
+    if (second === this.times[last]) return last
+    let lo = 0
+    let hi = this.times.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.times[mid]! < second) lo = mid + 1
+      else hi = mid
+    }
+    return this.times[lo] === second ? lo : this.insertAt(lo, second)
+  }
+
+  private insertAt(index: number, second: number): number {
+    this.times.splice(index, 0, second)
+    for (const columns of this.columns.values()) {
+      for (const field of METRIC_FIELDS) columns[field].splice(index, 0, null)
+    }
+    return index
+  }
+}
