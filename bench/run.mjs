@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench`: Pulseboard (the built app), the naive h3 port of the
-// article and the node:http floor, measured side by side in one run, each
+// `npm run bench`: Pulseboard (the built app), the naive h3 port of a
+// textbook SSE design and the node:http floor, measured side by side in one run, each
 // scenario repeated --runs times on fresh processes. Writes
 // <out>/results.json (raw), <out>/RESULTS.md (medians, ranges, ratios) and
 // <out>/bench.svg (chart).

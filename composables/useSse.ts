@@ -21,7 +21,7 @@ export interface UseSseOptions<T> {
    */
   events?: string[]
   /**
-   * Send cookies (cookie sessions; article 8.3, option 2).
+   * Send cookies (cookie sessions; README, Security, option 1).
    * @default false
    */
   withCredentials?: boolean
@@ -87,7 +87,7 @@ function defaultParse<T>(raw: string): T {
 }
 
 /**
- * An EventSource as reactive state (article section 4.1), safe to call during
+ * An EventSource as reactive state, safe to call during
  * SSR (nothing opens on the server) and closed when its scope is disposed.
  */
 export function useSse<T = unknown>(options: UseSseOptions<T>): UseSseReturn<T> {

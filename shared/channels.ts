@@ -6,7 +6,7 @@
 export const CHANNELS = ['metrics', 'alerts', 'logs', 'health'] as const
 export type Channel = (typeof CHANNELS)[number]
 
-/** SSE `event:` name of each channel (article section 1.1). */
+/** SSE `event:` name of each channel (README, Event contract). */
 export const EVENT_NAMES: Readonly<Record<Channel, string>> = {
   metrics: 'metric-update',
   alerts: 'alert',

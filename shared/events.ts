@@ -11,7 +11,7 @@ export { CHANNELS, EVENT_NAMES, isChannel, METRIC_FIELDS } from './channels'
 export type { Channel, MetricField } from './channels'
 
 const source = z.string().min(1).max(128)
-// Accepts ISO strings (the article's publisher) and epoch milliseconds.
+// Accepts ISO strings (simple collectors) and epoch milliseconds.
 const timestamp = z.union([
   z.iso.datetime({ offset: true }),
   z.number().int().nonnegative().transform(ms => new Date(ms).toISOString()),

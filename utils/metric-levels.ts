@@ -18,8 +18,8 @@ export interface MetricSpec {
 }
 
 /**
- * The dashboard's metrics in display order, with the article's colour rules
- * (section 4.2): CPU orange above 60 % and red above 80 %, memory at 70/85 %,
+ * The dashboard's metrics in display order, with the colour rules
+ * below: CPU orange above 60 % and red above 80 %, memory at 70/85 %,
  * error rate red above 1 %.
  */
 export const METRIC_SPECS: readonly MetricSpec[] = [

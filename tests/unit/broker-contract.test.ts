@@ -122,14 +122,14 @@ describe('redis broker specifics', () => {
     const prefix = `t-${randomUUID()}`
     const { broker, received } = await harness(new RedisBroker({ url: redis.url, prefix, retention: retentionOf(), logger: quiet }), prefix)
     const client = redis.client()
-    const article = { cpu: 45.2, memory: 72.1, rps: 1200, activeConnections: 80, errorRate: 0.5, timestamp: '2026-04-21T10:00:00Z' }
+    const sample = { cpu: 45.2, memory: 72.1, rps: 1200, activeConnections: 80, errorRate: 0.5, timestamp: '2026-04-21T10:00:00Z' }
     await client.publish(`${prefix}:metrics`, 'not json')
     await client.publish(`${prefix}:metrics`, JSON.stringify({ cpu: 'x' }))
-    await client.publish(`${prefix}:alerts`, JSON.stringify(article))
-    await client.publish(`${prefix}:metrics`, JSON.stringify(article))
+    await client.publish(`${prefix}:alerts`, JSON.stringify(sample))
+    await client.publish(`${prefix}:metrics`, JSON.stringify(sample))
     await waitFor(() => received.length === 1, { what: 'the valid message' })
     expect(received[0]!.id).toBeUndefined()
-    expect(JSON.parse(received[0]!.json)).toEqual({ ...article, source: 'external' })
+    expect(JSON.parse(received[0]!.json)).toEqual({ ...sample, source: 'external' })
     expect(broker.stats().invalidDropped).toBe(3)
   })
 

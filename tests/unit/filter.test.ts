@@ -22,7 +22,7 @@ describe('stream filters', () => {
     expect(parse(undefined, undefined)).toBe(parse('metrics,alerts,logs,health', 'cpu,memory,rps,activeConnections,errorRate'))
   })
 
-  it('parses channel lists and metric projections (article 8.1) into a canonical key', () => {
+  it('parses channel lists and metric projections into a canonical key', () => {
     const result = parseFilter('alerts, metrics', 'memory,cpu')
     expect(result.ok).toBe(true)
     if (!result.ok) return

@@ -9,7 +9,7 @@ function metric(source: string, values: Partial<Metric>): Metric {
   return { source, cpu: 0, memory: 0, rps: 0, activeConnections: 0, errorRate: 0, timestamp: '2026-01-01T00:00:00.000Z', ...values }
 }
 
-describe('metric tones (article 4.2)', () => {
+describe('metric tones', () => {
   it('colours CPU at 60/80 %, memory at 70/85 %, error rate above 1 %', () => {
     const cpu = metricSpec('cpu')
     expect([59, 60, 60.1, 80, 80.1].map(v => toneOf(cpu, v))).toEqual(['ok', 'ok', 'warn', 'warn', 'critical'])

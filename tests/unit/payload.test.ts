@@ -4,10 +4,10 @@ import { normalizeJson, normalizePayload } from '../../server/core/payload'
 const defaults = { source: 'node-a', timeMs: Date.UTC(2026, 0, 1) }
 
 describe('payload validation', () => {
-  it('accepts the article\'s publisher payload as is and fills source', () => {
-    const article = { cpu: 45.2, memory: 72.1, rps: 1200, activeConnections: 80, errorRate: 0.5, timestamp: '2026-04-21T10:00:00Z' }
-    const result = normalizePayload('metrics', article, defaults)
-    expect(result.ok && result.data).toEqual({ ...article, source: 'node-a' })
+  it('accepts a collector\'s payload as is and fills source', () => {
+    const sample = { cpu: 45.2, memory: 72.1, rps: 1200, activeConnections: 80, errorRate: 0.5, timestamp: '2026-04-21T10:00:00Z' }
+    const result = normalizePayload('metrics', sample, defaults)
+    expect(result.ok && result.data).toEqual({ ...sample, source: 'node-a' })
   })
 
   it('fills the timestamp from the defaults and accepts epoch milliseconds', () => {

@@ -1,10 +1,10 @@
-// The naive reference: the article's design (SseClientManager +
-// RedisSubscriberService) ported onto h3 the obvious way. Every client is an
-// h3 `createEventStream`, a per-client timer sends the heartbeat (the
-// article's PeriodicTimer), and one Redis subscriber loops over the clients
-// calling `push()` for each message, with the article's per-process counter
-// as the event id. Clients may pick channels (`?channels=alerts,logs`, the
-// article's 8.1 filtering applied to channels): the loop skips the others.
+// The naive reference: a textbook SSE design (a client manager +
+// a Redis subscriber service) ported onto h3 the obvious way. Every client is an
+// h3 `createEventStream`, a per-client timer sends the heartbeat (a
+// periodic timer), and one Redis subscriber loops over the clients
+// calling `push()` for each message, with a per-process counter
+// as the event id. Clients may pick channels (`?channels=alerts,logs`,
+// filtering by channel): the loop skips the others.
 import { createServer } from 'node:http'
 import { createApp, createEventStream, createRouter, defineEventHandler, getQuery, setResponseStatus, toNodeListener } from 'h3'
 import { Redis } from 'ioredis'
@@ -13,7 +13,7 @@ const port = Number(process.env.PORT)
 const prefix = process.env.BENCH_CHANNEL_PREFIX ?? 'ref'
 const EVENT_NAMES = { alerts: 'alert', logs: 'log', metrics: 'metric-update', health: 'health' }
 
-/** The article's SseClientManager: a map of client id → stream. */
+/** The client manager: a map of client id → stream. */
 const clients = new Map()
 let eventId = 0
 let subscribed = false
@@ -23,7 +23,7 @@ function broadcast(channel, data) {
   const event = EVENT_NAMES[channel]
   for (const client of clients.values()) {
     if (!client.channels.has(channel)) continue
-    // The article awaits each write in turn; h3's push() resolves once the
+    // The textbook design awaits each write in turn; h3's push() resolves once the
     // TransformStream took the chunk, so not awaiting is the faster, fairer port.
     void client.stream.push({ id, event, data })
   }

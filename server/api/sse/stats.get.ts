@@ -1,6 +1,6 @@
 import { usePulse } from '../../core/pulse'
 
-/** Exact counts for this instance (article 6.3). */
+/** Exact counts for this instance. */
 export default defineEventHandler((event) => {
   const { hub, counters, broker, config, startedAt } = usePulse()
   setResponseHeader(event, 'Cache-Control', 'no-store')

@@ -12,7 +12,7 @@ interface ViewerSessionData {
 }
 
 /**
- * Cookie sessions (article 8.3, option 2), sealed with h3's iron-style
+ * Cookie sessions (README, Security, option 1), sealed with h3's iron-style
  * `sealSession`: the cookie is encrypted and signed with
  * NUXT_SESSION_PASSWORD, so the server keeps no session state. A session is
  * bound to a fingerprint of the current viewer token: rotating

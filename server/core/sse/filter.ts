@@ -1,7 +1,7 @@
 import type { Channel, MetricField } from '../../../shared/events'
 import { CHANNELS, isChannel, METRIC_FIELDS } from '../../../shared/events'
 
-/** What one client wants: channels, and which metric fields (article 8.1). */
+/** What one client wants: channels, and which metric fields (README, Endpoints). */
 export interface ClientFilter {
   channels: ReadonlySet<Channel>
   /** Sorted field list, or null for every field. */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 
 /**
- * Stream tickets (article 8.3, option 3): a signed-in client trades its
+ * Stream tickets (README, Security, option 2): a signed-in client trades its
  * session (or the viewer token) for a random, single-use ticket that is
  * valid for a short time and can travel in the stream URL, where a cookie or
  * header cannot.
