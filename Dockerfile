@@ -10,11 +10,9 @@ WORKDIR /app
 ENV NUXT_TELEMETRY_DISABLED=1
 # Dependencies first, so this layer is reused while only the source changes.
 # --ignore-scripts: `postinstall` (nuxi prepare) needs the source; the build prepares anyway.
-# `npm install`, not `npm ci`: the lockfile lists the optional native packages
-# of linux-x64/arm64 only, which `npm ci` refuses as out of sync; install keeps
-# every locked version and adds only this platform's binaries.
+# `npm ci`: exactly the locked versions (the lockfile lists every platform's optional packages).
 COPY package.json package-lock.json ./
-RUN npm install --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN NODE_ENV=production npx nuxi build
 
