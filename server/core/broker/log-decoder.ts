@@ -63,14 +63,14 @@ function decodeEntry([id, fields]: StreamEntry, channel: string, dropInvalid: Dr
 }
 
 /** A raw `PUBLISH` payload: live only, validated the same way. Never throws. */
-export function decodeLive(channel: Channel, text: string, dropInvalid: DropInvalid): BrokerMessage | null {
+export function decodeLive(channel: Channel, text: string, dropInvalid: DropInvalid, source: string = channel): BrokerMessage | null {
   try {
     const normalized = normalizeJson(channel, text, { source: 'external', timeMs: Date.now() })
     if (normalized.ok) return { channel, json: normalized.json }
-    dropInvalid(`raw PUBLISH on ${channel}`, normalized.error)
+    dropInvalid(`raw PUBLISH on ${source}`, normalized.error)
   }
   catch (error) {
-    dropInvalid(`raw PUBLISH on ${channel}`, `could not be decoded (${(error as Error)?.name ?? 'error'})`)
+    dropInvalid(`raw PUBLISH on ${source}`, `could not be decoded (${(error as Error)?.name ?? 'error'})`)
   }
   return null
 }

@@ -156,7 +156,7 @@ export class RedisBroker implements Broker {
       this.dropInvalid(`raw PUBLISH on ${channel}`, `larger than ${this.options.limits.eventMaxBytes} bytes`)
       return
     }
-    const message = decodeLive(target, payload.toString(), (where, why) => this.dropInvalid(where, why))
+    const message = decodeLive(target, payload.toString(), (where, why) => this.dropInvalid(where, why), channel)
     if (message) this.consumer(message)
   }
 
