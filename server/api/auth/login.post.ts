@@ -1,6 +1,5 @@
 import { z } from 'zod'
 import { useSecurity } from '../../core/auth/security'
-import { isCrossSiteForm } from '../../core/auth/same-site'
 import { secretEquals } from '../../core/bearer'
 import { limitKey } from '../../core/limits/client-ip'
 import { clientError, readLimitedBody } from '../../core/http'
@@ -12,7 +11,6 @@ export default defineEventHandler(async (event) => {
   const security = useSecurity()
   const { config, sessions } = security
   if (!sessions) throw clientError(event, 404, 'authentication is off (NUXT_VIEWER_TOKEN is not set)')
-  if (isCrossSiteForm(event, config.corsOrigins)) throw clientError(event, 403, 'cross-site sign-in refused')
 
   const key = limitKey(security.clientAddress(event))
   const budget = security.authFailures.check(key)
