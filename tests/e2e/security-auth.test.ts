@@ -53,7 +53,7 @@ describe('viewer authentication (auth on, memory tickets, query token allowed)',
     const wrong = await fetch(`${app.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'nope-nope-nope-nope' }) })
     expect(wrong.status).toBe(401)
     expect(wrong.headers.getSetCookie()).toEqual([])
-    expect((await fetch(`${app.url}/api/auth/login`, { method: 'POST', body: 'not json' })).status).toBe(400)
+    expect((await fetch(`${app.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'not json' })).status).toBe(400)
 
     const login = await fetch(`${app.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: VIEWER }) })
     const setCookie = login.headers.getSetCookie()[0]!
@@ -68,7 +68,7 @@ describe('viewer authentication (auth on, memory tickets, query token allowed)',
     await stream.waitFor(events => events.some(e => e.event === 'metric-update'), 'a metric over the cookie session')
     stream.close()
 
-    const logout = await fetch(`${app.url}/api/auth/logout`, { method: 'POST', headers: { cookie } })
+    const logout = await fetch(`${app.url}/api/auth/logout`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' })
     expect(logout.headers.getSetCookie()[0]).toMatch(new RegExp(`^${COOKIE}=;.*Max-Age=0`))
   })
 
@@ -108,7 +108,7 @@ describe('viewer authentication (auth on, memory tickets, query token allowed)',
   it('tickets: issued to a session or a bearer, accepted once by the stream, refused on reuse, junk and elsewhere', async () => {
     expect((await fetch(`${app.url}/api/sse/ticket`, { method: 'POST', headers: bearer('wrong-token-xxxxxxxx') })).status).toBe(401)
     const cookie = await signIn()
-    const viaSession = await fetch(`${app.url}/api/sse/ticket`, { method: 'POST', headers: { cookie } })
+    const viaSession = await fetch(`${app.url}/api/sse/ticket`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' } })
     expect(viaSession.status).toBe(200)
     expect(viaSession.headers.get('cache-control')).toBe('no-store')
     const { ticket, expiresInMs } = await viaSession.json() as { ticket: string, expiresInMs: number }
