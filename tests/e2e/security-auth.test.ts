@@ -36,7 +36,8 @@ describe('viewer authentication (auth on, memory tickets, query token allowed)',
 
   it('answers 401 before any stream byte on every viewer endpoint, and keeps health and sign-in public', async () => {
     for (const [method, path] of [['GET', '/api/sse/dashboard'], ['GET', '/api/sse/dashboard/'], ['GET', '/api/sse/stats'], ['GET', '/api/snapshot'], ['GET', '/api/history?channel=logs'], ['POST', '/api/sse/ticket'], ['GET', '/api/added-later']] as const) {
-      const result = await probe(`${app.url}${path}`, { method })
+      // A POST sends JSON, as it must (server/middleware/02.csrf.ts).
+      const result = await probe(`${app.url}${path}`, { method, headers: method === 'POST' ? { 'content-type': 'application/json' } : {} })
       expect(result.status, `${method} ${path}`).toBe(401)
       expect(result.headers['content-type']).toMatch(/^application\/json/)
       expect(result.headers['www-authenticate']).toMatch(/^Bearer/)
