@@ -39,6 +39,12 @@ export default defineNuxtConfig({
     ingestRatePerSecond: 50,
     ingestRateBurst: 100,
     authFailuresPerMinute: 20,
+    sseOpensPerMinute: 120,
+    historyReadsPerMinute: 60,
+    sseTicketsPerMinute: 120,
+    ingestMaxConcurrentPerIp: 8,
+    requestTimeoutMs: 30_000,
+    headersTimeoutMs: 10_000,
   },
 
   // The app manifest is only needed for client-side route rules, which we do

@@ -22,7 +22,8 @@ export function useViewerAuth() {
   }
 
   async function signOut(): Promise<void> {
-    await $fetch('/api/auth/logout', { method: 'POST' })
+    // An (empty) JSON body: the server refuses state changes without a JSON content type (CSRF).
+    await $fetch('/api/auth/logout', { method: 'POST', body: {} })
     state.value = { ...state.value, signedIn: false }
   }
 

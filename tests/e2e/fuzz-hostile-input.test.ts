@@ -106,6 +106,7 @@ describe('fuzzing hostile input against a built server with Redis', () => {
         NUXT_SSE_ALLOW_QUERY_TOKEN: 'true',
         NUXT_SSE_HEARTBEAT_MS: '500',
         NUXT_SSE_MAX_CONNECTIONS_PER_IP: '100000',
+        NUXT_SSE_OPENS_PER_MINUTE: '1000000',
         NUXT_INGEST_RATE_PER_SECOND: '100000',
         NUXT_INGEST_RATE_BURST: '100000',
         NUXT_AUTH_FAILURES_PER_MINUTE: '1000000',

@@ -36,7 +36,8 @@ describe('viewer authentication (auth on, memory tickets, query token allowed)',
 
   it('answers 401 before any stream byte on every viewer endpoint, and keeps health and sign-in public', async () => {
     for (const [method, path] of [['GET', '/api/sse/dashboard'], ['GET', '/api/sse/dashboard/'], ['GET', '/api/sse/stats'], ['GET', '/api/snapshot'], ['GET', '/api/history?channel=logs'], ['POST', '/api/sse/ticket'], ['GET', '/api/added-later']] as const) {
-      const result = await probe(`${app.url}${path}`, { method })
+      // A POST sends JSON, as it must (server/middleware/02.csrf.ts).
+      const result = await probe(`${app.url}${path}`, { method, headers: method === 'POST' ? { 'content-type': 'application/json' } : {} })
       expect(result.status, `${method} ${path}`).toBe(401)
       expect(result.headers['content-type']).toMatch(/^application\/json/)
       expect(result.headers['www-authenticate']).toMatch(/^Bearer/)
@@ -53,7 +54,7 @@ describe('viewer authentication (auth on, memory tickets, query token allowed)',
     const wrong = await fetch(`${app.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'nope-nope-nope-nope' }) })
     expect(wrong.status).toBe(401)
     expect(wrong.headers.getSetCookie()).toEqual([])
-    expect((await fetch(`${app.url}/api/auth/login`, { method: 'POST', body: 'not json' })).status).toBe(400)
+    expect((await fetch(`${app.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'not json' })).status).toBe(400)
 
     const login = await fetch(`${app.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: VIEWER }) })
     const setCookie = login.headers.getSetCookie()[0]!
@@ -68,7 +69,7 @@ describe('viewer authentication (auth on, memory tickets, query token allowed)',
     await stream.waitFor(events => events.some(e => e.event === 'metric-update'), 'a metric over the cookie session')
     stream.close()
 
-    const logout = await fetch(`${app.url}/api/auth/logout`, { method: 'POST', headers: { cookie } })
+    const logout = await fetch(`${app.url}/api/auth/logout`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' })
     expect(logout.headers.getSetCookie()[0]).toMatch(new RegExp(`^${COOKIE}=;.*Max-Age=0`))
   })
 
@@ -108,7 +109,7 @@ describe('viewer authentication (auth on, memory tickets, query token allowed)',
   it('tickets: issued to a session or a bearer, accepted once by the stream, refused on reuse, junk and elsewhere', async () => {
     expect((await fetch(`${app.url}/api/sse/ticket`, { method: 'POST', headers: bearer('wrong-token-xxxxxxxx') })).status).toBe(401)
     const cookie = await signIn()
-    const viaSession = await fetch(`${app.url}/api/sse/ticket`, { method: 'POST', headers: { cookie } })
+    const viaSession = await fetch(`${app.url}/api/sse/ticket`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' } })
     expect(viaSession.status).toBe(200)
     expect(viaSession.headers.get('cache-control')).toBe('no-store')
     const { ticket, expiresInMs } = await viaSession.json() as { ticket: string, expiresInMs: number }

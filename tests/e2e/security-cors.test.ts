@@ -98,6 +98,8 @@ describe('refuses to start when unsafe', () => {
     ['a viewer token without a session password', { NUXT_VIEWER_TOKEN: VIEWER }, /NUXT_SESSION_PASSWORD must be set too, at least 32 characters/],
     ['a session password of 31 characters', { NUXT_VIEWER_TOKEN: VIEWER, NUXT_SESSION_PASSWORD: 'p'.repeat(31) }, /at least 32 characters/],
     ['the viewer token equal to the publisher token', { NUXT_VIEWER_TOKEN: VIEWER, NUXT_SESSION_PASSWORD: PASSWORD, NUXT_PUBLISH_TOKEN: VIEWER }, /must differ/],
+    ['a publisher token of one character', { NUXT_PUBLISH_TOKEN: 'a' }, /NUXT_PUBLISH_TOKEN must be at least 16 characters/],
+    ['a metrics token of 15 characters', { NUXT_METRICS_TOKEN: 'm'.repeat(15) }, /NUXT_METRICS_TOKEN must be at least 16 characters/],
     ['CORS `*`', { NUXT_CORS_ORIGINS: '*' }, /`?\*`? is refused/],
     ['a trusted proxy that is not an address', { NUXT_TRUSTED_PROXIES: 'proxy.internal' }, /NUXT_TRUSTED_PROXIES/],
   ])('%s', async (_name, env, message) => {

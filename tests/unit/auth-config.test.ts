@@ -29,6 +29,17 @@ describe('security settings', () => {
     expect(config.corsOrigins.size).toBe(0)
   })
 
+  it('refuses publisher and metrics tokens shorter than 16 characters, naming the variable; empty stays allowed', () => {
+    expect(refused({ publishToken: 'a' })).toMatch(/NUXT_PUBLISH_TOKEN must be at least 16/)
+    expect(refused({ metricsToken: 'm'.repeat(15) })).toMatch(/NUXT_METRICS_TOKEN must be at least 16/)
+    expect(() => readSecurityConfig({ publishToken: 'p'.repeat(16), metricsToken: '' })).not.toThrow()
+  })
+
+  it('has request limits by default and refuses a headers timeout beyond the request timeout', () => {
+    expect(readSecurityConfig({})).toMatchObject({ sseOpensPerMinute: 120, historyReadsPerMinute: 60, sseTicketsPerMinute: 120, ingestMaxConcurrentPerIp: 8, requestTimeoutMs: 30_000, headersTimeoutMs: 10_000 })
+    expect(refused({ requestTimeoutMs: 1000, headersTimeoutMs: 2000 })).toMatch(/NUXT_HEADERS_TIMEOUT_MS/)
+  })
+
   it('turns authentication on with the viewer token alone, given a proper session password', () => {
     expect(readSecurityConfig({ viewerToken: VIEWER, sessionPassword: PASSWORD }).authEnabled).toBe(true)
   })

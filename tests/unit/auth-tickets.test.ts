@@ -6,6 +6,7 @@ import type { TicketStore } from '../../server/core/auth/tickets/ticket-store'
 import { isTicketShaped, ticketDigest, TicketStoreUnavailableError } from '../../server/core/auth/tickets/ticket-store'
 import { MemoryTicketStore } from '../../server/core/auth/tickets/memory-ticket-store'
 import { RedisTicketStore } from '../../server/core/auth/tickets/redis-ticket-store'
+import { SignedTickets } from '../../server/core/auth/tickets/signed-tickets'
 
 const quiet = { info() {}, warn() {}, error() {} }
 
@@ -50,15 +51,57 @@ describe('memory ticket store, time and size', () => {
     expect(await store.redeem(ticket)).toBe(false)
   })
 
-  it('bounds outstanding tickets, sweeping expired ones first', async () => {
+  it('bounds outstanding tickets: expired ones leave first, then the oldest live one makes room', async () => {
     let now = 0
     const store = new MemoryTicketStore(2, () => now)
-    await store.issue(100)
-    await store.issue(100)
-    await expect(store.issue(100)).rejects.toBeInstanceOf(TicketStoreUnavailableError)
+    const first = await store.issue(100)
+    const second = await store.issue(100)
+    const third = await store.issue(100)
+    expect(store.size).toBe(2)
+    expect(await store.redeem(first)).toBe(false)
+    expect(await store.redeem(second)).toBe(true)
     now += 100
     await store.issue(100)
     expect(store.size).toBe(1)
+    expect(await store.redeem(third)).toBe(false)
+  })
+
+  it('never refuses to issue, however many tickets a flood asks for', async () => {
+    const store = new MemoryTicketStore(1000)
+    for (let i = 0; i < 5000; i++) await store.issue(30_000)
+    expect(store.size).toBe(1000)
+    expect(await store.redeem(await store.issue(30_000))).toBe(true)
+  })
+})
+
+describe('signed tickets', () => {
+  const SECRET = 'a-session-password-of-at-least-32-chars'
+
+  it('tells a spent or expired ticket of ours from a forged one', async () => {
+    let now = 0
+    const tickets = new SignedTickets(new MemoryTicketStore(100, () => now), SECRET)
+    const ticket = await tickets.issue(1000)
+    expect(tickets.isSigned(ticket)).toBe(true)
+    expect(await tickets.redeem(ticket)).toBe('redeemed')
+    expect(await tickets.redeem(ticket)).toBe('spent')
+    const late = await tickets.issue(1000)
+    now += 1000
+    expect(await tickets.redeem(late)).toBe('spent')
+  })
+
+  it('calls anything it did not sign forged, without asking the store', async () => {
+    const store = new MemoryTicketStore()
+    const ours = new SignedTickets(store, SECRET)
+    const theirs = new SignedTickets(new MemoryTicketStore(), 'another-session-password-of-32-chars')
+    const ticket = await ours.issue(30_000)
+    const [inner = '', mac = ''] = ticket.split('.')
+    const flipped = `${inner}.${mac[0] === 'A' ? 'B' : 'A'}${mac.slice(1)}`
+    for (const forged of ['', 'x', inner, `${inner}.`, flipped, `${ticket}!`, `${ticket}=`, await theirs.issue(30_000), 'A'.repeat(32)]) {
+      expect(ours.isSigned(forged), forged).toBe(false)
+      expect(await ours.redeem(forged), forged).toBe('forged')
+    }
+    // None of that spent the real ticket.
+    expect(await ours.redeem(ticket)).toBe('redeemed')
   })
 })
 

@@ -1,25 +1,23 @@
 import { z } from 'zod'
 import { useSecurity } from '../../core/auth/security'
-import { isCrossSiteForm } from '../../core/auth/same-site'
+import { judgeSecret } from '../../core/auth/secret-guard'
 import { secretEquals } from '../../core/bearer'
-import { limitKey } from '../../core/limits/client-ip'
 import { clientError, readLimitedBody } from '../../core/http'
 
 const LoginBody = z.object({ token: z.string().min(1).max(1024) })
 
-/** Exchanges the viewer token for a session cookie (the recommended way to watch). */
+/**
+ * Exchanges the viewer token for a session cookie (the recommended way to
+ * watch). Cross-site and non-JSON requests were refused before this
+ * (server/middleware/02.csrf.ts). The body is read first and the failure
+ * budget checked and charged after it with no `await` in between, so
+ * parallel guesses whose bodies arrive late cannot all pass one check.
+ */
 export default defineEventHandler(async (event) => {
   const security = useSecurity()
   const { config, sessions } = security
   if (!sessions) throw clientError(event, 404, 'authentication is off (NUXT_VIEWER_TOKEN is not set)')
-  if (isCrossSiteForm(event, config.corsOrigins)) throw clientError(event, 403, 'cross-site sign-in refused')
 
-  const key = limitKey(security.clientAddress(event))
-  const budget = security.authFailures.check(key)
-  if (!budget.ok) {
-    setResponseHeader(event, 'Retry-After', budget.retryAfterSeconds)
-    throw clientError(event, 429, 'too many failed sign-in attempts')
-  }
   let body: unknown
   try {
     body = JSON.parse(await readLimitedBody(event, 4096))
@@ -30,9 +28,12 @@ export default defineEventHandler(async (event) => {
   }
   const parsed = LoginBody.safeParse(body)
   if (!parsed.success) throw clientError(event, 400, 'expected {"token": "<viewer token>"}')
-  if (!secretEquals(parsed.data.token, config.viewerToken)) {
-    security.authFailures.take(key)
-    throw clientError(event, 401, 'wrong viewer token')
+
+  const verdict = judgeSecret(event, 'login', () => secretEquals(parsed.data.token, config.viewerToken))
+  if (!verdict.ok) {
+    if (verdict.status === 401) throw clientError(event, 401, 'wrong viewer token')
+    setResponseHeader(event, 'Retry-After', verdict.retryAfterSeconds ?? 60)
+    throw clientError(event, 429, 'too many failed sign-in attempts')
   }
   await sessions.start(event, security.isHttps(event))
   setResponseHeader(event, 'Cache-Control', 'no-store')

@@ -24,7 +24,16 @@ export interface SecurityConfig {
   sseMaxConnectionsPerIp: number
   ingestRatePerSecond: number
   ingestRateBurst: number
+  /** Wrong secrets per client address per minute, for each scope (sign-in, viewer, publisher, metrics). */
   authFailuresPerMinute: number
+  sseOpensPerMinute: number
+  historyReadsPerMinute: number
+  sseTicketsPerMinute: number
+  ingestMaxConcurrentPerIp: number
+  /** Node's `requestTimeout`: the whole request (headers and body) must arrive within this. */
+  requestTimeoutMs: number
+  /** Node's `headersTimeout`: the request headers must arrive within this. */
+  headersTimeoutMs: number
 }
 
 export class SecurityConfigError extends Error {
@@ -35,6 +44,8 @@ type Loose = Record<string, unknown>
 
 export const MIN_SESSION_PASSWORD_LENGTH = 32
 export const MIN_VIEWER_TOKEN_LENGTH = 16
+/** Publisher and metrics tokens: as long as the viewer token, for the same reason (guessing). */
+export const MIN_SERVICE_TOKEN_LENGTH = 16
 
 function text(raw: unknown): string {
   return raw === undefined || raw === null ? '' : String(raw).trim()
@@ -102,7 +113,23 @@ function frameAncestors(raw: unknown): string {
   return sources.join(' ')
 }
 
+function serviceToken(raw: unknown, name: string): void {
+  const token = text(raw)
+  if (token !== '' && token.length < MIN_SERVICE_TOKEN_LENGTH) {
+    throw new SecurityConfigError(`${name} must be at least ${MIN_SERVICE_TOKEN_LENGTH} characters (or empty to disable it); refusing to start`)
+  }
+}
+
+function timeouts(runtime: Loose): { requestTimeoutMs: number, headersTimeoutMs: number } {
+  const requestTimeoutMs = positiveInt(runtime.requestTimeoutMs, 'NUXT_REQUEST_TIMEOUT_MS', 30_000)
+  const headersTimeoutMs = positiveInt(runtime.headersTimeoutMs, 'NUXT_HEADERS_TIMEOUT_MS', 10_000)
+  if (headersTimeoutMs > requestTimeoutMs) throw new SecurityConfigError('NUXT_HEADERS_TIMEOUT_MS must not exceed NUXT_REQUEST_TIMEOUT_MS')
+  return { requestTimeoutMs, headersTimeoutMs }
+}
+
 export function readSecurityConfig(runtime: Loose): SecurityConfig {
+  serviceToken(runtime.publishToken, 'NUXT_PUBLISH_TOKEN')
+  serviceToken(runtime.metricsToken, 'NUXT_METRICS_TOKEN')
   const viewerToken = text(runtime.viewerToken)
   const sessionPassword = text(runtime.sessionPassword)
   const authEnabled = viewerToken !== ''
@@ -135,5 +162,10 @@ export function readSecurityConfig(runtime: Loose): SecurityConfig {
     ingestRatePerSecond: positiveInt(runtime.ingestRatePerSecond, 'NUXT_INGEST_RATE_PER_SECOND', 50),
     ingestRateBurst: positiveInt(runtime.ingestRateBurst, 'NUXT_INGEST_RATE_BURST', 100),
     authFailuresPerMinute: positiveInt(runtime.authFailuresPerMinute, 'NUXT_AUTH_FAILURES_PER_MINUTE', 20),
+    sseOpensPerMinute: positiveInt(runtime.sseOpensPerMinute, 'NUXT_SSE_OPENS_PER_MINUTE', 120),
+    historyReadsPerMinute: positiveInt(runtime.historyReadsPerMinute, 'NUXT_HISTORY_READS_PER_MINUTE', 60),
+    sseTicketsPerMinute: positiveInt(runtime.sseTicketsPerMinute, 'NUXT_SSE_TICKETS_PER_MINUTE', 120),
+    ingestMaxConcurrentPerIp: positiveInt(runtime.ingestMaxConcurrentPerIp, 'NUXT_INGEST_MAX_CONCURRENT_PER_IP', 8),
+    ...timeouts(runtime),
   }
 }

@@ -3,11 +3,13 @@ import { getRequestHeader } from 'h3'
 import type { SecurityConfig } from './security-config'
 import { ViewerSessions } from './viewer-session'
 import type { TicketStore } from './tickets/ticket-store'
+import { SignedTickets } from './tickets/signed-tickets'
 import { MemoryTicketStore } from './tickets/memory-ticket-store'
 import { RedisTicketStore } from './tickets/redis-ticket-store'
 import { normalizeAddress, TrustedProxies } from '../limits/client-ip'
 import { ConnectionLimiter } from '../limits/connection-limiter'
 import { RateLimiter } from '../limits/rate-limiter'
+import { FailureBudgets } from '../limits/failure-budget'
 import type { Logger } from '../logger'
 
 /** What the security plugin creates once per instance, for middleware and routes. */
@@ -15,11 +17,17 @@ export interface Security {
   config: SecurityConfig
   /** Null while authentication is off. */
   sessions: ViewerSessions | null
-  tickets: TicketStore
+  tickets: SignedTickets
   streamSlots: ConnectionLimiter
+  /** Stream requests per client address, whatever their outcome (each can cost a replay). */
+  streamOpens: RateLimiter
+  historyReads: RateLimiter
+  ticketIssues: RateLimiter
   ingestRate: RateLimiter
-  /** Wrong viewer tokens and tickets per client: brute force gets 429. */
-  authFailures: RateLimiter
+  /** Ingest requests in progress per client address (slow bodies hold one each). */
+  ingestSlots: ConnectionLimiter
+  /** Wrong secrets per client and scope: brute force gets 429. */
+  failures: FailureBudgets
   proxies: TrustedProxies
   /** The client's address, honouring X-Forwarded-For from trusted proxies only. */
   clientAddress(event: H3Event): string
@@ -35,15 +43,18 @@ export interface SecurityDeps {
 
 export function createSecurity(config: SecurityConfig, deps: SecurityDeps): Security {
   const proxies = new TrustedProxies(config.trustedProxies)
-  let tickets: TicketStore
+  let store: TicketStore
   if (deps.redisUrl) {
-    const store = new RedisTicketStore(deps.redisUrl, deps.redisPrefix, deps.logger)
-    store.start()
-    tickets = store
+    const redisStore = new RedisTicketStore(deps.redisUrl, deps.redisPrefix, deps.logger)
+    redisStore.start()
+    store = redisStore
   }
   else {
-    tickets = new MemoryTicketStore()
+    store = new MemoryTicketStore()
   }
+  // Tickets exist only with authentication on, and then the session password is set.
+  const tickets = new SignedTickets(store, config.sessionPassword)
+  const perMinute = (count: number) => new RateLimiter({ ratePerSecond: count / 60, burst: count })
   // Behind a proxy that is not listed, every viewer looks like the proxy and
   // shares one per-client budget: say so once, in plain words. (`nuxi dev`
   // forwards through a socket without an address: not worth a warning.)
@@ -62,8 +73,12 @@ export function createSecurity(config: SecurityConfig, deps: SecurityDeps): Secu
     sessions: config.authEnabled ? new ViewerSessions(config.viewerToken, config.sessionPassword, config.sessionMaxAgeSeconds) : null,
     tickets,
     streamSlots: new ConnectionLimiter(config.sseMaxConnections, config.sseMaxConnectionsPerIp),
+    streamOpens: perMinute(config.sseOpensPerMinute),
+    historyReads: perMinute(config.historyReadsPerMinute),
+    ticketIssues: perMinute(config.sseTicketsPerMinute),
     ingestRate: new RateLimiter({ ratePerSecond: config.ingestRatePerSecond, burst: config.ingestRateBurst }),
-    authFailures: new RateLimiter({ ratePerSecond: config.authFailuresPerMinute / 60, burst: config.authFailuresPerMinute }),
+    ingestSlots: new ConnectionLimiter(Number.POSITIVE_INFINITY, config.ingestMaxConcurrentPerIp),
+    failures: new FailureBudgets(config.authFailuresPerMinute),
     proxies,
     clientAddress,
     isHttps: event => proxies.isHttps(

@@ -16,35 +16,40 @@ export interface CheckOptions {
   stream: boolean
 }
 
+const TOO_MANY = 'too many failed attempts from this address'
+
 /**
  * Decides who the request is, in this order: an `Authorization: Bearer`
  * header (if present it must be right), the session cookie, then for the
  * stream a ticket or query token. Messages name what is wrong, never the
- * value that was sent. Wrong secrets count against the client's failure
- * budget; when it is spent the client gets 429 before anything is checked.
+ * value that was sent.
+ *
+ * Wrong secrets count against the address's `viewer` failure budget (apart
+ * from sign-in's own); when it is spent the client gets 429 before anything
+ * is checked. Every decision to charge is made without an `await` between
+ * the check and the charge. A ticket we signed but that is spent or expired
+ * is not a guess (a browser's EventSource reconnects with the same URL), so
+ * it gets 401 without a charge.
  */
 export async function checkViewer(event: H3Event, security: Security, options: CheckOptions): Promise<ViewerCheck> {
   const { config, sessions } = security
   if (!config.authEnabled || !sessions) return { ok: true, via: 'off' }
 
   const key = limitKey(security.clientAddress(event))
-  const failed = (message: string): ViewerCheck => {
-    const verdict = security.authFailures.take(key)
-    if (!verdict.ok) return { ok: false, status: 429, message: 'too many failed sign-in attempts', retryAfterSeconds: verdict.retryAfterSeconds }
+  const judge = (matches: boolean, via: ViewerVia, message: string): ViewerCheck => {
+    const open = security.failures.check('viewer', key)
+    if (!open.ok) return { ok: false, status: 429, message: TOO_MANY, retryAfterSeconds: open.retryAfterSeconds }
+    if (matches) return { ok: true, via }
+    const charged = security.failures.charge('viewer', key)
+    if (!charged.ok) return { ok: false, status: 429, message: TOO_MANY, retryAfterSeconds: charged.retryAfterSeconds }
     return { ok: false, status: 401, message }
-  }
-  const guard = (): ViewerCheck | null => {
-    const verdict = security.authFailures.check(key)
-    return verdict.ok ? null : { ok: false, status: 429, message: 'too many failed sign-in attempts', retryAfterSeconds: verdict.retryAfterSeconds }
   }
 
   const authorization = getRequestHeader(event, 'authorization')
   if (authorization !== undefined) {
-    const blocked = guard()
-    if (blocked) return blocked
     const token = bearerToken(authorization)
-    if (token === null) return failed('malformed Authorization header (expected Bearer <viewer token>)')
-    return secretEquals(token, config.viewerToken) ? { ok: true, via: 'bearer' } : failed('wrong viewer token')
+    if (token === null) return judge(false, 'bearer', 'malformed Authorization header (expected Bearer <viewer token>)')
+    return judge(secretEquals(token, config.viewerToken), 'bearer', 'wrong viewer token')
   }
 
   if (await sessions.isSignedIn(event)) return { ok: true, via: 'session' }
@@ -53,10 +58,10 @@ export async function checkViewer(event: H3Event, security: Security, options: C
   const query = getQuery(event)
   if (query.ticket !== undefined) {
     if (typeof query.ticket !== 'string') return { ok: false, status: 400, message: '`ticket` must be given once' }
-    const blocked = guard()
-    if (blocked) return blocked
+    if (!security.tickets.isSigned(query.ticket)) return judge(false, 'ticket', 'ticket unknown, expired or already used')
     try {
-      return await security.tickets.redeem(query.ticket) ? { ok: true, via: 'ticket' } : failed('ticket unknown, expired or already used')
+      if (await security.tickets.redeem(query.ticket) === 'redeemed') return { ok: true, via: 'ticket' }
+      return { ok: false, status: 401, message: 'ticket expired or already used: get a new one for every connection (POST /api/sse/ticket)' }
     }
     catch (error) {
       if (error instanceof TicketStoreUnavailableError) return { ok: false, status: 503, message: 'ticket store unavailable, retry', retryAfterSeconds: 1 }
@@ -66,9 +71,7 @@ export async function checkViewer(event: H3Event, security: Security, options: C
   if (query.token !== undefined) {
     if (!config.sseAllowQueryToken) return { ok: false, status: 401, message: 'tokens in the query string are disabled (NUXT_SSE_ALLOW_QUERY_TOKEN); use the session cookie or a ticket' }
     if (typeof query.token !== 'string') return { ok: false, status: 400, message: '`token` must be given once' }
-    const blocked = guard()
-    if (blocked) return blocked
-    return secretEquals(query.token, config.viewerToken) ? { ok: true, via: 'query-token' } : failed('wrong viewer token')
+    return judge(secretEquals(query.token, config.viewerToken), 'query-token', 'wrong viewer token')
   }
   return { ok: false, status: 401, message: 'not signed in: use the session cookie, a ticket or a bearer token' }
 }

@@ -1,10 +1,19 @@
 import type { TicketStore } from './ticket-store'
-import { isTicketShaped, newTicket, ticketDigest, TicketStoreUnavailableError } from './ticket-store'
+import { isTicketShaped, newTicket, ticketDigest } from './ticket-store'
 
-/** Tickets in this process: right for one instance (or sticky sessions). */
+/**
+ * Tickets in this process: right for one instance (or sticky sessions).
+ *
+ * Bounded: expired tickets leave from the front on every issue (the map is
+ * in issue order, and the lifetime is one setting, so the oldest expire
+ * first); when the store is still full the oldest live ticket makes room.
+ * A flood of issues therefore never refuses anyone: it can only shorten the
+ * life of tickets older than the flood, and the per-address ticket rate
+ * (README, Security) keeps one client from flooding at all.
+ */
 export class MemoryTicketStore implements TicketStore {
   readonly kind = 'memory' as const
-  /** digest → expiry time (ms) */
+  /** digest → expiry time (ms), in issue order */
   private readonly tickets = new Map<string, number>()
 
   constructor(private readonly maxOutstanding = 10_000, private readonly now: () => number = Date.now) {}
@@ -14,10 +23,11 @@ export class MemoryTicketStore implements TicketStore {
   }
 
   async issue(ttlMs: number): Promise<string> {
-    if (this.tickets.size >= this.maxOutstanding) this.sweep()
-    if (this.tickets.size >= this.maxOutstanding) throw new TicketStoreUnavailableError('too many outstanding tickets')
+    const now = this.now()
+    this.dropExpired(now)
+    if (this.tickets.size >= this.maxOutstanding) this.dropOldest()
     const ticket = newTicket()
-    this.tickets.set(ticketDigest(ticket), this.now() + ttlMs)
+    this.tickets.set(ticketDigest(ticket), now + ttlMs)
     return ticket
   }
 
@@ -35,10 +45,15 @@ export class MemoryTicketStore implements TicketStore {
     this.tickets.clear()
   }
 
-  private sweep(): void {
-    const now = this.now()
+  private dropExpired(now: number): void {
     for (const [digest, expiresAt] of this.tickets) {
-      if (expiresAt <= now) this.tickets.delete(digest)
+      if (expiresAt > now) return
+      this.tickets.delete(digest)
     }
+  }
+
+  private dropOldest(): void {
+    const oldest = this.tickets.keys().next()
+    if (!oldest.done) this.tickets.delete(oldest.value)
   }
 }
