@@ -22,6 +22,9 @@ export default defineNuxtConfig({
     alertErrorRatePercent: 1,
     alertClearRatio: 0.9,
     alertForSamples: 3,
+    // Bounds on what producers choose (README "Configuration"): event size and distinct sources.
+    eventMaxBytes: 16_384,
+    maxSources: 1000,
     // Security (server/core/auth, server/core/limits); README "Security".
     viewerToken: '',
     sessionPassword: '',

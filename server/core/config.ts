@@ -25,6 +25,10 @@ export interface PulseConfig {
   alertClearRatio: number
   /** Consecutive one-second samples above a threshold before its alert fires. */
   alertForSamples: number
+  /** Largest normalised event in UTF-8 bytes, on every entry path (ingest 413, others dropped and counted). */
+  eventMaxBytes: number
+  /** Distinct sources this instance tracks; events of new sources beyond it are refused and counted. */
+  maxSources: number
 }
 
 type Loose = Record<string, unknown>
@@ -60,5 +64,7 @@ export function readPulseConfig(runtime: Loose): PulseConfig {
     alertErrorRatePercent: positive(runtime.alertErrorRatePercent, 'NUXT_ALERT_ERROR_RATE_PERCENT', 1),
     alertClearRatio: ratio,
     alertForSamples: Math.round(positive(runtime.alertForSamples, 'NUXT_ALERT_FOR_SAMPLES', 3)),
+    eventMaxBytes: Math.round(positive(runtime.eventMaxBytes, 'NUXT_EVENT_MAX_BYTES', 16_384)),
+    maxSources: Math.round(positive(runtime.maxSources, 'NUXT_MAX_SOURCES', 1000)),
   }
 }

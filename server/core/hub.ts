@@ -23,6 +23,11 @@ export interface HubOptions {
   /** Newest durable events kept in memory for resumes (count, approximate bytes). */
   recentEvents?: number
   recentBytes?: number
+  /**
+   * Admits a message by its source before anything else sees it (the
+   * `NUXT_MAX_SOURCES` cap): a refused message reaches no listener and no client.
+   */
+  admitSource?: (source: string) => boolean
 }
 
 /**
@@ -167,6 +172,8 @@ export class Hub {
   }
 
   private dispatch(message: BrokerMessage): void {
+    const encoded = new EncodedMessage(message)
+    if (this.options.admitSource && !this.options.admitSource(encoded.source)) return
     for (const listener of this.listeners) {
       try {
         listener(message)
@@ -175,7 +182,6 @@ export class Hub {
         this.logger.error(`message listener failed: ${(error as Error).message}`)
       }
     }
-    const encoded = new EncodedMessage(message)
     this.recent.push(encoded)
     const targets = this.byChannel.get(message.channel)!
     if (targets.size === 0) return

@@ -30,15 +30,19 @@ const tooLarge = (limit: number): NormalizeResult => ({ ok: false, error: `event
  */
 export function normalizePayload(channel: Channel, value: unknown, defaults: Defaults): NormalizeResult {
   try {
-    const parsed = PAYLOAD_SCHEMAS[channel].safeParse(value)
+    const schema = PAYLOAD_SCHEMAS[channel]
+    const parsed = schema.safeParse(value)
     if (!parsed.success) return invalid(describeIssue(parsed.error.issues[0]))
-    const { source, timestamp, ...rest } = parsed.data
-    // One key order whatever the producer sent (schema order, then source and
-    // timestamp), so normalising the output again gives the same bytes.
-    const data: Record<string, unknown> = {
-      ...rest,
-      source: source ?? defaults.source,
-      timestamp: timestamp ?? new Date(defaults.timeMs).toISOString(),
+    const filled: Record<string, unknown> = {
+      ...parsed.data,
+      source: parsed.data.source ?? defaults.source,
+      timestamp: parsed.data.timestamp ?? new Date(defaults.timeMs).toISOString(),
+    }
+    // Keys in the schema's order whatever the producer sent, so normalising
+    // the output again gives the same bytes.
+    const data: Record<string, unknown> = {}
+    for (const key of Object.keys(schema.shape)) {
+      if (filled[key] !== undefined) data[key] = filled[key]
     }
     const json = JSON.stringify(data)
     const limit = defaults.maxBytes ?? DEFAULT_EVENT_MAX_BYTES

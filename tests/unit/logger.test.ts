@@ -1,6 +1,8 @@
 import { consola } from 'consola'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { LogObject } from 'consola'
 import { createLogger } from '../../server/core/logger'
+import type { LoggerEntryMarks } from '../../server/core/logger'
 import { loggedPath, MAX_LOGGED_PATH } from '../../server/core/log-text'
 
 const lines: string[] = []
@@ -61,8 +63,8 @@ describe('log lines an operator can trust', () => {
   })
 
   it('marks client-error lines so they stay off the dashboard', () => {
-    const entries: { stdoutOnly?: boolean }[] = []
-    const marker = { log: (entry: { stdoutOnly?: boolean }) => entries.push(entry) }
+    const entries: LoggerEntryMarks[] = []
+    const marker = { log: (entry: LogObject) => void entries.push(entry as LogObject & LoggerEntryMarks) }
     consola.addReporter(marker)
     createLogger('http', { toDashboard: false }).warn('401 GET /x: not signed in')
     createLogger('broker').warn('reading the log failed')

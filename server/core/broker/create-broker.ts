@@ -8,5 +8,5 @@ import { RedisBroker } from './redis-broker'
 export function createBroker(config: PulseConfig, logger: Logger): Broker {
   const retention = { maxAgeMs: config.logMaxAgeMs, maxEvents: config.logMaxEvents }
   if (!config.redisUrl) return new MemoryBroker(retention)
-  return new RedisBroker({ url: config.redisUrl, prefix: config.redisPrefix, retention, logger })
+  return new RedisBroker({ url: config.redisUrl, prefix: config.redisPrefix, retention, logger, eventMaxBytes: config.eventMaxBytes })
 }

@@ -16,6 +16,8 @@ export interface RedisBrokerOptions {
   logger: Logger
   /** Durable publishes kept while Redis is unreachable before `publish` rejects. */
   outboxLimit?: number
+  /** Larger events (raw PUBLISH, log entries) are dropped as invalid (`NUXT_EVENT_MAX_BYTES`). */
+  eventMaxBytes?: number
 }
 
 export class BrokerUnavailableError extends Error {
@@ -335,7 +337,7 @@ export class RedisBroker implements Broker {
     }
     const target = this.rawChannels.get(channel)
     if (!target) return
-    const normalized = normalizeJson(target, message, { source: 'external', timeMs: Date.now() })
+    const normalized = normalizeJson(target, message, { source: 'external', timeMs: Date.now(), maxBytes: this.options.eventMaxBytes })
     if (!normalized.ok) {
       this.dropInvalid(`raw PUBLISH on ${channel}`, normalized.error)
       return
@@ -365,7 +367,7 @@ export class RedisBroker implements Broker {
       this.dropInvalid('log entry', `bad id or channel in ${id}`)
       return null
     }
-    const normalized = normalizeJson(channel, json, { source: 'external', timeMs: parsed.ms })
+    const normalized = normalizeJson(channel, json, { source: 'external', timeMs: parsed.ms, maxBytes: this.options.eventMaxBytes })
     if (!normalized.ok) {
       this.dropInvalid(`log entry ${id}`, normalized.error)
       return null
