@@ -36,6 +36,8 @@ export function createPulse(config: PulseConfig): Pulse {
   const broker = createBroker(config, createLogger('broker'))
   // Sources silent for the log's whole retention have nothing left to show.
   const sources = new SourceAdmission({ maxSources: config.maxSources, forgetAfterMs: config.logMaxAgeMs })
+  // This instance's own metrics take their slot first; producers cannot crowd them out.
+  sources.admit(config.instanceId)
   const admitSource = createSourceGate(sources, counters, createLogger('sources'))
   const hub = new Hub(broker, {
     heartbeatMs: config.sseHeartbeatMs,
