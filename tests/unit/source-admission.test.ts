@@ -38,8 +38,9 @@ describe('source admission (NUXT_MAX_SOURCES)', () => {
     pulse.hub.onMessage((message: BrokerMessage) => seen.add(JSON.parse(message.json).source))
     const metric = (source: string) => JSON.stringify({ source, cpu: 1, memory: 1, rps: 1, activeConnections: 1, errorRate: 0, timestamp: '2026-01-01T00:00:00Z' })
     for (let i = 0; i < 50; i++) await pulse.broker.publishLive('metrics', metric(`host-${i}`))
-    expect(seen.size).toBe(5)
-    expect(pulse.counters.sourcesRefused).toBe(45)
+    // The instance's own source holds one of the five slots.
+    expect(seen.size).toBe(4)
+    expect(pulse.counters.sourcesRefused).toBe(46)
     // Ingest path: a new source beyond the cap is refused before anything is published.
     expect(pulse.publisher.prepare('alerts', { level: 'info', message: 'x', source: 'host-99' })).toMatchObject({ ok: false, status: 422 })
     expect(pulse.publisher.prepare('alerts', { level: 'info', message: 'x', source: 'host-1' })).toMatchObject({ ok: true })
