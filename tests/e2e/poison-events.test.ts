@@ -65,6 +65,17 @@ describe('one bad event never stops the instance', () => {
     expect(String(response.json.message)).toMatch(message)
   })
 
+  it('skips a poison entry in the durable log: later events still reach every stream, history still answers', async () => {
+    const client = redis.client()
+    // The function accepts it (valid JSON); before, validating it threw and the reader never moved past it.
+    await client.call('FCALL', 'pulseboard_publish', '1', 'dashboard:log', 'alerts', POISON['a timestamp past the last valid date']![1])
+    const response = await ingest(app.url, 'alerts', { level: 'warning', message: 'after the poison entry' }, TOKEN)
+    expect(response.status).toBe(200)
+    await watcher.waitFor(events => events.some(e => e.data.includes('"after the poison entry"')), 'the alert after the poison entry')
+    expect((await fetch(`${app.url}/api/history?since=${Date.now() - 60_000}`)).status).toBe(200)
+    expect((await fetch(`${app.url}/health/sse`)).status).toBe(200)
+  })
+
   it('still publishes and delivers after all of it', async () => {
     const response = await ingest(app.url, 'alerts', { level: 'warning', message: 'still here' }, TOKEN)
     expect(response.status).toBe(200)
