@@ -3,7 +3,7 @@
  * UTF-16 surrogates (`"\ud800"`) and nesting past its own depth limit. The
  * schemas check the same here, so an event is refused with a 400 naming the
  * field instead of being accepted and then failing inside Redis (see README,
- * "Publishing events").
+ * "Event contract").
  */
 
 /** Deepest nesting allowed inside a log line's `fields` (the object itself is level 1). */

@@ -26,7 +26,7 @@ const tooLarge = (limit: number): NormalizeResult => ({ ok: false, error: `event
  * published and framed, so every instance sends the same bytes.
  *
  * Never throws, whatever `value` is: one bad event from one producer must not
- * stop the reader that decodes it for every client (README, "Bad input").
+ * stop the reader that decodes it for every client (README, "Event contract").
  */
 export function normalizePayload(channel: Channel, value: unknown, defaults: Defaults): NormalizeResult {
   try {
