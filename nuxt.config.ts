@@ -19,12 +19,14 @@ export default defineNuxtConfig({
     metricsToken: '',
     ingestMaxBytes: 262_144,
     ingestIdempotencyTtlS: 86_400,
-    eventMaxBytes: 16_384,
     alertCpuPercent: 80,
     alertMemoryPercent: 85,
     alertErrorRatePercent: 1,
     alertClearRatio: 0.9,
     alertForSamples: 3,
+    // Bounds on what producers choose (README "Configuration"): event size and distinct sources.
+    eventMaxBytes: 16_384,
+    maxSources: 1000,
     // Security (server/core/auth, server/core/limits); README "Security".
     viewerToken: '',
     sessionPassword: '',

@@ -6,18 +6,41 @@
  */
 import { z } from 'zod'
 import type { Channel } from './channels'
+import { findShapeProblem, hasLoneSurrogate, MAX_FIELDS_DEPTH } from './json-shape'
 
 export { CHANNELS, EVENT_NAMES, isChannel, METRIC_FIELDS } from './channels'
 export type { Channel, MetricField } from './channels'
 
-const source = z.string().min(1).max(128)
-// Accepts ISO strings (simple collectors) and epoch milliseconds.
+/**
+ * The last epoch millisecond with a four-digit year (9999-12-31T23:59:59.999Z):
+ * later ones have no ISO form that the timestamp schema accepts back, and past
+ * 8.64e15 a Date cannot hold them at all (toISOString() throws).
+ */
+export const MAX_TIMESTAMP_MS = 253_402_300_799_999
+/**
+ * Ceiling for counts and rates (requests/s, connections, latency): far above
+ * any real host, low enough that summing every source a dashboard tracks
+ * stays a finite number.
+ */
+export const MAX_COUNT = 1e9
+
+/** Text that the log's JSON decoder accepts: no lone surrogates. */
+const text = (min: number, max: number) => z.string().min(min).max(max)
+  .refine(value => !hasLoneSurrogate(value), 'contains a lone UTF-16 surrogate')
+const source = text(1, 128)
+// Accepts ISO strings (simple collectors) and epoch milliseconds within the
+// range a Date can hold (anything later would make toISOString() throw).
 const timestamp = z.union([
   z.iso.datetime({ offset: true }),
-  z.number().int().nonnegative().transform(ms => new Date(ms).toISOString()),
+  z.number().int().nonnegative().max(MAX_TIMESTAMP_MS).transform(ms => new Date(ms).toISOString()),
 ])
 const percent = z.number().finite().min(0).max(100)
-const count = z.number().finite().nonnegative()
+const count = z.number().finite().nonnegative().max(MAX_COUNT)
+/** Free-form structured context, as deep and as well-formed as the log can store. */
+const fields = z.record(text(0, 128), z.unknown()).superRefine((value, ctx) => {
+  const problem = findShapeProblem(value, MAX_FIELDS_DEPTH)
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path })
+})
 
 export const MetricSchema = z.object({
   source: source.optional(),
@@ -31,24 +54,24 @@ export const MetricSchema = z.object({
 
 export const AlertSchema = z.object({
   level: z.enum(['info', 'warning', 'critical']),
-  message: z.string().min(1).max(2000),
+  message: text(1, 2000),
   source: source.optional(),
   timestamp: timestamp.optional(),
 })
 
 export const LogSchema = z.object({
   level: z.enum(['debug', 'info', 'warn', 'error']),
-  message: z.string().min(1).max(8000),
+  message: text(1, 8000),
   source: source.optional(),
   timestamp: timestamp.optional(),
-  fields: z.record(z.string().max(128), z.unknown()).optional(),
+  fields: fields.optional(),
 })
 
 export const HealthSchema = z.object({
-  check: z.string().min(1).max(128),
+  check: text(1, 128),
   status: z.enum(['ok', 'degraded', 'down']),
-  latencyMs: z.number().finite().nonnegative().optional(),
-  detail: z.string().max(2000).optional(),
+  latencyMs: count.optional(),
+  detail: text(0, 2000).optional(),
   source: source.optional(),
   timestamp: timestamp.optional(),
 })

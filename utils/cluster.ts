@@ -11,17 +11,37 @@ import type { MetricSpec } from './metric-levels'
  *   anywhere it falls back to the highest rate.
  */
 export function clusterValue(spec: MetricSpec, metrics: readonly Metric[]): number | null {
-  if (metrics.length === 0) return null
-  const values = metrics.map(metric => metric[spec.field as MetricField])
+  // Values outside the schema (an old log, a producer on an older version)
+  // are left out rather than turning the card into "Infinity/s" or "NaN%".
+  const counted = metrics.filter(metric => Number.isFinite(metric[spec.field]) && Number.isFinite(metric.rps))
+  if (counted.length === 0) return null
+  const values = counted.map(metric => metric[spec.field as MetricField])
+  return finiteOrNull(aggregate(spec, counted, values))
+}
+
+function aggregate(spec: MetricSpec, metrics: readonly Metric[], values: number[]): number {
   switch (spec.aggregate) {
     case 'sum':
       return values.reduce((sum, value) => sum + value, 0)
     case 'max':
       return Math.max(...values)
     case 'weighted': {
-      const requests = metrics.reduce((sum, metric) => sum + metric.rps, 0)
-      if (requests === 0) return Math.max(...values)
-      return metrics.reduce((sum, metric) => sum + metric[spec.field] * metric.rps, 0) / requests
+      // Weights relative to the busiest source (each at most 1), so a sum of
+      // huge request rates cannot overflow into Infinity / Infinity.
+      const busiest = Math.max(...metrics.map(metric => metric.rps))
+      if (!(busiest > 0)) return Math.max(...values)
+      let weighted = 0
+      let weights = 0
+      for (const metric of metrics) {
+        const weight = Math.max(0, metric.rps) / busiest
+        weighted += metric[spec.field] * weight
+        weights += weight
+      }
+      return weighted / weights
     }
   }
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null
 }

@@ -4,8 +4,11 @@
  * hydration never mismatches.
  */
 
-/** 12345.6 → "12 346" (thin spaces group thousands, readable from afar). */
+/** 12345.6 → "12 346" (thin spaces group thousands, readable from afar); "—" for no number. */
 export function formatNumber(value: number, decimals = 0): string {
+  if (!Number.isFinite(value)) return '—'
+  // Past 1e21 toFixed() switches to exponent notation; such numbers read better that way anyway.
+  if (Math.abs(value) >= 1e21) return value.toExponential(2)
   const fixed = Math.abs(value).toFixed(decimals)
   const [whole, fraction] = fixed.split('.') as [string, string | undefined]
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, '\u2009')

@@ -22,8 +22,6 @@ export interface PulseConfig {
   ingestMaxBytes: number
   /** How long an ingest `Idempotency-Key` is remembered, in seconds. */
   ingestIdempotencyTtlS: number
-  /** Largest durable event (JSON bytes) accepted on any entry path. */
-  eventMaxBytes: number
   alertCpuPercent: number
   alertMemoryPercent: number
   alertErrorRatePercent: number
@@ -31,6 +29,10 @@ export interface PulseConfig {
   alertClearRatio: number
   /** Consecutive one-second samples above a threshold before its alert fires. */
   alertForSamples: number
+  /** Largest normalised event in UTF-8 bytes, on every entry path (ingest 413, others dropped and counted). */
+  eventMaxBytes: number
+  /** Distinct sources this instance tracks; events of new sources beyond it are refused and counted. */
+  maxSources: number
 }
 
 type Loose = Record<string, unknown>
@@ -63,11 +65,12 @@ export function readPulseConfig(runtime: Loose): PulseConfig {
     metricsToken: text(runtime.metricsToken),
     ingestMaxBytes: positive(runtime.ingestMaxBytes, 'NUXT_INGEST_MAX_BYTES', 262_144),
     ingestIdempotencyTtlS: Math.round(positive(runtime.ingestIdempotencyTtlS, 'NUXT_INGEST_IDEMPOTENCY_TTL_S', 86_400)),
-    eventMaxBytes: Math.round(positive(runtime.eventMaxBytes, 'NUXT_EVENT_MAX_BYTES', 16_384)),
     alertCpuPercent: positive(runtime.alertCpuPercent, 'NUXT_ALERT_CPU_PERCENT', 80),
     alertMemoryPercent: positive(runtime.alertMemoryPercent, 'NUXT_ALERT_MEMORY_PERCENT', 85),
     alertErrorRatePercent: positive(runtime.alertErrorRatePercent, 'NUXT_ALERT_ERROR_RATE_PERCENT', 1),
     alertClearRatio: ratio,
     alertForSamples: Math.round(positive(runtime.alertForSamples, 'NUXT_ALERT_FOR_SAMPLES', 3)),
+    eventMaxBytes: Math.round(positive(runtime.eventMaxBytes, 'NUXT_EVENT_MAX_BYTES', 16_384)),
+    maxSources: Math.round(positive(runtime.maxSources, 'NUXT_MAX_SOURCES', 1000)),
   }
 }

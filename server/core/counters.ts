@@ -4,8 +4,10 @@ export interface Counters {
   eventsDelivered: number
   invalidDropped: number
   slowDisconnects: number
+  /** Events refused because their source was new and `NUXT_MAX_SOURCES` were tracked already. */
+  sourcesRefused: number
 }
 
 export function createCounters(): Counters {
-  return { eventsPublished: 0, eventsDelivered: 0, invalidDropped: 0, slowDisconnects: 0 }
+  return { eventsPublished: 0, eventsDelivered: 0, invalidDropped: 0, slowDisconnects: 0, sourcesRefused: 0 }
 }

@@ -1,15 +1,17 @@
 import type { H3Event } from 'h3'
 import { createError, getRequestHeader, setResponseHeaders } from 'h3'
 import { createLogger } from './logger'
+import { loggedPath } from './log-text'
 
-const log = createLogger('http')
+/** Client errors are about what a client sent: they stay on stdout, off the dashboard's logs. */
+const log = createLogger('http', { toDashboard: false })
 
 /**
  * A client error with a short, fixed status message and a log line. The
  * message never echoes the offending input (ids, tokens, payloads).
  */
 export function clientError(event: H3Event, statusCode: number, message: string) {
-  log.warn(`${statusCode} ${event.method} ${event.path.split('?')[0]}: ${message}`)
+  log.warn(`${statusCode} ${event.method} ${loggedPath(event.path)}: ${message}`)
   const deferred = event.context.deferredHeaders
   if (deferred && !event.node.res.headersSent) setResponseHeaders(event, deferred)
   return createError({ statusCode, statusMessage: STATUS_TEXT[statusCode] ?? 'Bad Request', message })

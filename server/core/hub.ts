@@ -25,6 +25,11 @@ export interface HubOptions {
   recentBytes?: number
   /** The log's retention: the in-memory window answers no resume the log would not. */
   retention?: LogRetention
+  /**
+   * Admits a message by its source before anything else sees it (the
+   * `NUXT_MAX_SOURCES` cap): a refused message reaches no listener and no client.
+   */
+  admitSource?: (source: string) => boolean
 }
 
 /**
@@ -170,6 +175,8 @@ export class Hub {
   }
 
   private dispatch(message: BrokerMessage): void {
+    const encoded = new EncodedMessage(message)
+    if (this.options.admitSource && !this.options.admitSource(encoded.source)) return
     for (const listener of this.listeners) {
       try {
         listener(message)
@@ -178,7 +185,6 @@ export class Hub {
         this.logger.error(`message listener failed: ${(error as Error).message}`)
       }
     }
-    const encoded = new EncodedMessage(message)
     this.recent.push(encoded)
     const targets = this.byChannel.get(message.channel)!
     if (targets.size === 0) return

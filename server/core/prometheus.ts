@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Pulse } from './pulse'
 import { parseEventId } from './broker/event-id'
 
-export type ExporterSource = Pick<Pulse, 'config' | 'broker' | 'hub' | 'counters'>
+export type ExporterSource = Pick<Pulse, 'config' | 'broker' | 'hub' | 'counters' | 'sources'>
 
 export interface PrometheusExporter {
   readonly contentType: string
@@ -27,7 +27,7 @@ const LAG_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
  * observed here, from the time inside each durable event's id.
  */
 export function createPrometheusExporter(pulse: ExporterSource, { defaultMetrics = true, now = Date.now }: ExporterOptions = {}): PrometheusExporter {
-  const { broker, hub, counters, config } = pulse
+  const { broker, hub, counters, config, sources } = pulse
   const registry = new Registry()
   const registers = [registry]
   const total = (name: string, help: string, read: () => number, labelNames: string[] = []) =>
@@ -49,6 +49,10 @@ export function createPrometheusExporter(pulse: ExporterSource, { defaultMetrics
     this.reset()
     this.inc({ stage: 'publish' }, counters.invalidDropped)
     this.inc({ stage: 'broker' }, broker.stats().invalidDropped)
+  } })
+  total('pulseboard_sources_refused_total', 'Events refused because their source was new and NUXT_MAX_SOURCES sources were tracked already', () => counters.sourcesRefused)
+  new Gauge({ name: 'pulseboard_sources_tracked', help: 'Distinct sources this instance tracks (at most NUXT_MAX_SOURCES)', registers, collect() {
+    this.set(sources.size)
   } })
   total('pulseboard_broker_reconnects_total', 'Times the broker\'s subscriber connection to Redis was re-established', () => broker.stats().reconnects)
   new Gauge({ name: 'pulseboard_broker_ready', help: '1 while the broker carries events (what /health/sse reports), 0 otherwise', registers, collect() {

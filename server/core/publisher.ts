@@ -1,11 +1,21 @@
 import type { Channel, InputOf } from '../../shared/events'
 import type { Broker, PublishOptions, PublishResult } from './broker/types'
 import type { Counters } from './counters'
-import { normalizePayload } from './payload'
+import { DEFAULT_EVENT_MAX_BYTES, normalizePayload } from './payload'
 
 export type PublishOutcome = { ok: true, id: string } | { ok: false, error: string }
 export type BatchOutcome = ({ ok: true } & PublishResult) | { ok: false, error: string }
-export type Prepared = { ok: true, json: string } | { ok: false, error: string }
+
+/** Why an event was refused, with the HTTP status an ingest request answers for it. */
+export interface Refusal { ok: false, error: string, status: 400 | 413 | 422 }
+export type Prepared = { ok: true, json: string } | Refusal
+
+export interface PublisherLimits {
+  /** `NUXT_EVENT_MAX_BYTES` */
+  maxBytes?: number
+  /** The source cap (`NUXT_MAX_SOURCES`); counts and logs its own refusals. */
+  admitSource?: (source: string) => boolean
+}
 
 /**
  * The one way events enter the log from this instance: validates and fills
@@ -17,14 +27,23 @@ export class Publisher {
     private readonly broker: Broker,
     private readonly counters: Counters,
     private readonly instanceId: string,
+    private readonly limits: PublisherLimits = {},
   ) {}
 
-  /** Validates without publishing, so a batch can be refused as a whole. */
+  /**
+   * Validates without publishing, so a batch is all-or-nothing. A new source
+   * takes its slot under the source cap here, before anything is published,
+   * so a batch beyond the cap is refused as a whole.
+   */
   prepare(channel: Channel, value: unknown): Prepared {
-    const normalized = normalizePayload(channel, value, { source: this.instanceId, timeMs: Date.now() })
+    const maxBytes = this.limits.maxBytes ?? DEFAULT_EVENT_MAX_BYTES
+    const normalized = normalizePayload(channel, value, { source: this.instanceId, timeMs: Date.now(), maxBytes })
     if (!normalized.ok) {
       this.counters.invalidDropped++
-      return normalized
+      return { ok: false, error: normalized.error, status: normalized.reason === 'too-large' ? 413 : 400 }
+    }
+    if (this.limits.admitSource && !this.limits.admitSource(String(normalized.data.source))) {
+      return { ok: false, error: 'new source refused: this instance tracks NUXT_MAX_SOURCES sources already', status: 422 }
     }
     return { ok: true, json: normalized.json }
   }

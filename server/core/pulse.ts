@@ -8,6 +8,7 @@ import type { Counters } from './counters'
 import { createCounters } from './counters'
 import { createLogger } from './logger'
 import { RequestStats } from './sources/request-stats'
+import { createSourceGate, SourceAdmission } from './source-admission'
 
 /**
  * Sampling interval of the event-loop monitor. Node records the whole interval
@@ -22,6 +23,8 @@ export interface Pulse {
   hub: Hub
   publisher: Publisher
   counters: Counters
+  /** The distinct sources this instance tracks (`NUXT_MAX_SOURCES`). */
+  sources: SourceAdmission
   requestStats: RequestStats
   eventLoopDelay: ReturnType<typeof monitorEventLoopDelay>
   startedAt: number
@@ -31,11 +34,17 @@ export interface Pulse {
 export function createPulse(config: PulseConfig): Pulse {
   const counters = createCounters()
   const broker = createBroker(config, createLogger('broker'))
+  // Sources silent for the log's whole retention have nothing left to show.
+  const sources = new SourceAdmission({ maxSources: config.maxSources, forgetAfterMs: config.logMaxAgeMs })
+  // This instance's own metrics take their slot first; producers cannot crowd them out.
+  sources.admit(config.instanceId)
+  const admitSource = createSourceGate(sources, counters, createLogger('sources'))
   const hub = new Hub(broker, {
     heartbeatMs: config.sseHeartbeatMs,
     retryMs: config.sseRetryMs,
     maxQueueBytes: config.sseMaxQueueBytes,
     retention: { maxAgeMs: config.logMaxAgeMs, maxEvents: config.logMaxEvents },
+    admitSource,
   }, counters, createLogger('sse'))
   const eventLoopDelay = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS })
   let closed = false
@@ -43,8 +52,9 @@ export function createPulse(config: PulseConfig): Pulse {
     config,
     broker,
     hub,
-    publisher: new Publisher(broker, counters, config.instanceId),
+    publisher: new Publisher(broker, counters, config.instanceId, { maxBytes: config.eventMaxBytes, admitSource }),
     counters,
+    sources,
     requestStats: new RequestStats(),
     eventLoopDelay,
     startedAt: Date.now(),

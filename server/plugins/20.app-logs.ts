@@ -1,6 +1,8 @@
 import { consola } from 'consola'
 import { usePulse } from '../core/pulse'
 import { createAppLogForwarder } from '../core/sources/app-log-forwarder'
+import type { LoggerEntryMarks } from '../core/logger'
+import { loggedPath } from '../core/log-text'
 
 const LEVELS: Record<number, 'error' | 'warn'> = { 0: 'error', 1: 'warn' }
 
@@ -14,7 +16,8 @@ export default defineNitroPlugin((nitroApp) => {
   consola.addReporter({
     log(entry) {
       const level = LEVELS[entry.level]
-      if (!level) return
+      // Lines about what a client sent (4xx) stay on stdout: see createLogger's `toDashboard`.
+      if (!level || (entry as LoggerEntryMarks).stdoutOnly) return
       const message = entry.args.map(arg => (arg instanceof Error ? arg.message : String(arg))).join(' ').slice(0, 4000)
       if (message) forward({ level, message, fields: entry.tag ? { tag: entry.tag } : undefined })
     },
@@ -24,6 +27,6 @@ export default defineNitroPlugin((nitroApp) => {
   nitroApp.hooks.hook('error', (error, { event }) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500
     if (status < 500) return
-    forward({ level: 'error', message: error.message.slice(0, 4000), fields: { path: event?.path.split('?')[0] ?? '' } })
+    forward({ level: 'error', message: error.message.slice(0, 4000), fields: { path: loggedPath(event?.path ?? '') } })
   })
 })

@@ -8,7 +8,9 @@ import { DEFAULT_SNAPSHOT_LIMITS, setSnapshotState, SnapshotState } from '../cor
  */
 export default defineNitroPlugin((nitroApp) => {
   const pulse = usePulse()
-  const state = new SnapshotState(pulse.broker, DEFAULT_SNAPSHOT_LIMITS, createLogger('snapshot'))
+  // As many sources as the instance admits (NUXT_MAX_SOURCES), so none of them is left out.
+  const limits = { ...DEFAULT_SNAPSHOT_LIMITS, maxKeys: pulse.config.maxSources }
+  const state = new SnapshotState(pulse.broker, limits, createLogger('snapshot'))
   const unsubscribe = pulse.hub.onMessage(message => state.receive(message))
   setSnapshotState(state)
   void state.warm()

@@ -30,7 +30,7 @@ describe('property: the log decoder never throws and never lets an entry through
   it('decodes arbitrary entries, reporting every one it drops', () => {
     fc.assert(fc.property(fc.array(entry, { maxLength: 8 }), (entries) => {
       let dropped = 0
-      const messages = decodeEntries(entries, () => dropped++)
+      const messages = decodeEntries(entries, { dropInvalid: () => dropped++, maxBytes: 16_384 })
       expect(messages.length + dropped).toBe(entries.length)
       for (const message of messages) expect(() => JSON.parse(message.json)).not.toThrow()
     }), { numRuns: 2000 })
@@ -38,7 +38,7 @@ describe('property: the log decoder never throws and never lets an entry through
 
   it('decodes arbitrary raw PUBLISH payloads without throwing', () => {
     fc.assert(fc.property(fc.constantFrom('metrics', 'alerts', 'logs', 'health') as fc.Arbitrary<'alerts'>, payload, (channel, text) => {
-      decodeLive(channel, text, () => {})
+      decodeLive(channel, text, { dropInvalid: () => {}, maxBytes: 16_384 })
     }), { numRuns: 2000 })
   })
 
@@ -48,7 +48,7 @@ describe('property: the log decoder never throws and never lets an entry through
       ['1-0', ['c', 'alerts', 'd', '{"level":"info","message":"x","timestamp":8640000000000001}']],
       ['2-0', ['c', 'alerts', 'd', '{"level":"info","message":"after"}']],
     ]
-    const messages = decodeEntries(entries, where => dropped.push(where))
+    const messages = decodeEntries(entries, { dropInvalid: where => dropped.push(where), maxBytes: 16_384 })
     expect(messages.map(m => m.id)).toEqual(['2-0'])
     expect(dropped).toEqual(['log entry 1-0'])
   })

@@ -70,3 +70,29 @@ describe('event order', () => {
     expect(isAfterEventId('1-0', null)).toBe(true)
   })
 })
+
+describe('display arithmetic never shows Infinity or NaN', () => {
+  const flood = [
+    metric('a', { rps: 1e308, activeConnections: 1e308, errorRate: 5 }),
+    metric('b', { rps: 1e308, activeConnections: 1e308, errorRate: 1 }),
+  ]
+  it('keeps cluster values finite when sources send absurd numbers', () => {
+    for (const field of ['rps', 'activeConnections', 'errorRate', 'cpu'] as const) {
+      const value = clusterValue(metricSpec(field), flood)
+      expect(value === null || Number.isFinite(value)).toBe(true)
+      expect(formatNumber(value ?? Number.NaN, 2)).not.toMatch(/Infinity|NaN/)
+    }
+    expect(clusterValue(metricSpec('errorRate'), flood)).toBe(3)
+  })
+
+  it('leaves out sources whose numbers are not finite', () => {
+    const broken = [metric('a', { rps: Number.NaN, cpu: 10 }), metric('b', { rps: 5, cpu: Number.POSITIVE_INFINITY }), metric('c', { rps: 7, cpu: 30 })]
+    expect(clusterValue(metricSpec('rps'), broken)).toBe(12)
+    expect(clusterValue(metricSpec('cpu'), broken)).toBe(30)
+  })
+
+  it('formats what is not a number as a dash and huge numbers compactly', () => {
+    expect([Number.POSITIVE_INFINITY, Number.NaN, -Infinity].map(v => formatNumber(v))).toEqual(['—', '—', '—'])
+    expect(formatNumber(2e21)).toBe('2.00e+21')
+  })
+})

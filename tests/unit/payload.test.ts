@@ -39,6 +39,6 @@ describe('payload validation', () => {
   })
 
   it('refuses text that is not JSON', () => {
-    expect(normalizeJson('alerts', '{nope', defaults)).toEqual({ ok: false, error: 'payload is not valid JSON' })
+    expect(normalizeJson('alerts', '{nope', defaults)).toEqual({ ok: false, error: 'payload is not valid JSON', reason: 'invalid' })
   })
 })

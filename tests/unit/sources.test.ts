@@ -83,6 +83,23 @@ describe('app log forwarding', () => {
   })
 })
 
+describe('app log forwarding of repeats and hostile text', () => {
+  it('forwards a repeated line once, then its count, and never a raw control character', () => {
+    const published: LogInput[] = []
+    let now = 0
+    const forward = createAppLogForwarder({ publish: async line => void published.push(line), now: () => now })
+    for (let i = 0; i < 40; i++) {
+      now += 100
+      forward({ level: 'warn', message: 'bad entry 7-0\nforged' })
+    }
+    forward({ level: 'error', message: 'redis went away' })
+    expect(published.map(l => l.message)).toEqual(['bad entry 7-0\\nforged', 'redis went away'])
+    now += 60_000
+    forward({ level: 'warn', message: 'bad entry 7-0\nforged' })
+    expect(published.map(l => l.message)).toContain('bad entry 7-0\\nforged (repeated 39× in the last 60 s)')
+  })
+})
+
 describe('configuration', () => {
   it('uses defaults and refuses nonsense with the variable name', () => {
     const config = readPulseConfig({})

@@ -41,7 +41,7 @@ export default defineEventHandler(async (event) => {
   const prepared: string[] = []
   for (const [index, item] of items.entries()) {
     const result = publisher.prepare(channel, item)
-    if (!result.ok) throw clientError(event, 400, Array.isArray(body) ? `event ${index}: ${result.error}` : result.error)
+    if (!result.ok) throw clientError(event, result.status, Array.isArray(body) ? `event ${index}: ${result.error}` : result.error)
     prepared.push(result.json)
   }
   if (broker.state() !== 'ready') throw publishFailure(event, null)

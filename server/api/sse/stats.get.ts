@@ -2,7 +2,7 @@ import { usePulse } from '../../core/pulse'
 
 /** Exact counts for this instance. */
 export default defineEventHandler((event) => {
-  const { hub, counters, broker, config, startedAt } = usePulse()
+  const { hub, counters, broker, config, startedAt, sources } = usePulse()
   setResponseHeader(event, 'Cache-Control', 'no-store')
   return {
     connectedClients: hub.size,
@@ -13,6 +13,8 @@ export default defineEventHandler((event) => {
     eventsDelivered: counters.eventsDelivered,
     invalidDropped: counters.invalidDropped + broker.stats().invalidDropped,
     slowDisconnects: counters.slowDisconnects,
+    sources: sources.size,
+    sourcesRefused: counters.sourcesRefused,
     broker: { kind: broker.kind, state: broker.state(), reconnects: broker.stats().reconnects },
   }
 })

@@ -14,6 +14,12 @@ export type StreamEntry = [id: string, fields: string[]]
  */
 export type DropInvalid = (where: string, why: string, entryId?: string) => void
 
+/** How entries are judged: the event size bound (`NUXT_EVENT_MAX_BYTES`) and where refusals go. */
+export interface Decoder {
+  dropInvalid: DropInvalid
+  maxBytes: number
+}
+
 function field(fields: string[], name: string): string {
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] === name) return fields[i + 1]!
@@ -31,25 +37,25 @@ function field(fields: string[], name: string): string {
  * reported to `dropInvalid` and skipped, so no single entry can hold a reader.
  * With `channels`, entries of other channels are skipped before any parsing.
  */
-export function decodeEntries(entries: readonly StreamEntry[], dropInvalid: DropInvalid, channels?: ReadonlySet<Channel>): BrokerMessage[] {
+export function decodeEntries(entries: readonly StreamEntry[], decoder: Decoder, channels?: ReadonlySet<Channel>): BrokerMessage[] {
   const out: BrokerMessage[] = []
   for (const entry of entries) {
     const channel = field(entry[1] ?? [], 'c')
     if (channels && isChannel(channel) && !channels.has(channel)) continue
-    const message = decodeEntry(entry, channel, dropInvalid)
+    const message = decodeEntry(entry, channel, decoder)
     if (message) out.push(message)
   }
   return out
 }
 
-function decodeEntry([id, fields]: StreamEntry, channel: string, dropInvalid: DropInvalid): BrokerMessage | null {
+function decodeEntry([id, fields]: StreamEntry, channel: string, { dropInvalid, maxBytes }: Decoder): BrokerMessage | null {
   try {
     const parsed = parseEventId(id)
     if (!parsed || !isChannel(channel)) {
       dropInvalid(`log entry ${String(id).slice(0, 40)}`, 'bad id or channel', String(id))
       return null
     }
-    const normalized = normalizeJson(channel, field(fields, 'd'), { source: 'external', timeMs: parsed.ms })
+    const normalized = normalizeJson(channel, field(fields, 'd'), { source: 'external', timeMs: parsed.ms, maxBytes })
     if (!normalized.ok) {
       dropInvalid(`log entry ${id}`, normalized.error, id)
       return null
@@ -63,9 +69,9 @@ function decodeEntry([id, fields]: StreamEntry, channel: string, dropInvalid: Dr
 }
 
 /** A raw `PUBLISH` payload: live only, validated the same way. Never throws. */
-export function decodeLive(channel: Channel, text: string, dropInvalid: DropInvalid, source: string = channel): BrokerMessage | null {
+export function decodeLive(channel: Channel, text: string, { dropInvalid, maxBytes }: Decoder, source: string = channel): BrokerMessage | null {
   try {
-    const normalized = normalizeJson(channel, text, { source: 'external', timeMs: Date.now() })
+    const normalized = normalizeJson(channel, text, { source: 'external', timeMs: Date.now(), maxBytes })
     if (normalized.ok) return { channel, json: normalized.json }
     dropInvalid(`raw PUBLISH on ${source}`, normalized.error)
   }

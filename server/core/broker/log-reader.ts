@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from '../logger'
 import type { BrokerMessage } from './types'
-import type { DropInvalid, StreamEntry } from './log-decoder'
+import type { Decoder, StreamEntry } from './log-decoder'
 import { decodeEntries } from './log-decoder'
 import { ORIGIN_ID } from './event-id'
 
@@ -14,7 +14,7 @@ export interface LogReaderOptions {
   /** Entries read per round trip. */
   batch: number
   consumer: (message: BrokerMessage) => void
-  dropInvalid: DropInvalid
+  decoder: Decoder
   logger: Logger
 }
 
@@ -91,7 +91,7 @@ export class LogReader {
     if (!entries?.length) return
     // Past every entry read, decodable or not: none is ever read twice.
     this.cursor = entries[entries.length - 1]![0]
-    for (const message of decodeEntries(entries, this.options.dropInvalid)) this.deliver(message)
+    for (const message of decodeEntries(entries, this.options.decoder)) this.deliver(message)
   }
 
   private deliver(message: BrokerMessage): void {

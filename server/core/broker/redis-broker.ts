@@ -7,6 +7,7 @@ import { closeConnections, openConnections } from './redis-connections'
 import type { RedisKeys } from './redis-keys'
 import { redisKeys } from './redis-keys'
 import { LogReader } from './log-reader'
+import type { Decoder } from './log-decoder'
 import { decodeLive } from './log-decoder'
 import { PublishQueue } from './publish-queue'
 import { RedisLogStore } from './redis-log-store'
@@ -45,6 +46,7 @@ export class RedisBroker implements Broker {
   private readonly store: RedisLogStore
   private readonly rawChannels: Map<string, Channel>
   private readonly freshForMs: number
+  private readonly decoder: Decoder
   private consumer: (message: BrokerMessage) => void = () => {}
   private everReady = false
   /** Ids of invalid log entries already counted (bounded, oldest forgotten first). */
@@ -59,15 +61,18 @@ export class RedisBroker implements Broker {
     this.keys = redisKeys(options.prefix)
     this.rawChannels = new Map(CHANNELS.map(channel => [this.keys.rawChannel(channel), channel]))
     this.connections = openConnections(options.url, { commandTimeoutMs, readerBlockMs }, options.logger)
-    const dropInvalid = (where: string, why: string, entryId?: string) => this.dropInvalid(where, why, entryId)
-    this.store = new RedisLogStore(this.connections.command, this.keys, options.retention, options.limits, dropInvalid, options.logger)
+    this.decoder = {
+      dropInvalid: (where, why, entryId) => this.dropInvalid(where, why, entryId),
+      maxBytes: options.limits.eventMaxBytes,
+    }
+    this.store = new RedisLogStore(this.connections.command, this.keys, options.retention, options.limits, this.decoder, options.logger)
     this.reader = new LogReader({
       connection: this.connections.reader,
       logKey: this.keys.log,
       blockMs: readerBlockMs,
       batch: 1000,
       consumer: message => this.consumer(message),
-      dropInvalid,
+      decoder: this.decoder,
       logger: options.logger,
     })
     this.outbox = new PublishQueue({
@@ -152,11 +157,7 @@ export class RedisBroker implements Broker {
   private onRawPublish(channel: string, payload: Buffer): void {
     const target = this.rawChannels.get(channel)
     if (!target) return
-    if (payload.length > this.options.limits.eventMaxBytes) {
-      this.dropInvalid(`raw PUBLISH on ${channel}`, `larger than ${this.options.limits.eventMaxBytes} bytes`)
-      return
-    }
-    const message = decodeLive(target, payload.toString(), (where, why) => this.dropInvalid(where, why), channel)
+    const message = decodeLive(target, payload.toString(), this.decoder, channel)
     if (message) this.consumer(message)
   }
 

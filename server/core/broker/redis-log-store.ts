@@ -4,7 +4,7 @@ import type { Logger } from '../logger'
 import type { BrokerLimits, BrokerMessage, LogRetention, PublishResult, ReplayResult } from './types'
 import type { RedisKeys } from './redis-keys'
 import type { Outgoing } from './publish-queue'
-import type { DropInvalid, StreamEntry } from './log-decoder'
+import type { Decoder, StreamEntry } from './log-decoder'
 import { decodeEntries } from './log-decoder'
 import { compareEventIds, ORIGIN_ID, parseEventId } from './event-id'
 import { CONFIG_FIELDS, FUNCTION_SOURCE, PUBLISH_BATCH_FUNCTION } from './redis-function'
@@ -22,7 +22,7 @@ export class RedisLogStore {
     private readonly keys: RedisKeys,
     private readonly retention: LogRetention,
     private readonly limits: BrokerLimits,
-    private readonly dropInvalid: DropInvalid,
+    private readonly decoder: Decoder,
     private readonly logger: Logger,
   ) {}
 
@@ -83,7 +83,7 @@ export class RedisLogStore {
       if (await this.wasTrimmed()) return { kind: 'reset', reason: 'expired' }
       const entries = await this.read('-', limit + 1)
       const page = entries.slice(0, limit)
-      return { kind: 'ok', events: decodeEntries(page, this.dropInvalid, channels), cursor: page.at(-1)?.[0] ?? ORIGIN_ID, truncated: entries.length > limit }
+      return { kind: 'ok', events: decodeEntries(page, this.decoder, channels), cursor: page.at(-1)?.[0] ?? ORIGIN_ID, truncated: entries.length > limit }
     }
     if (parseEventId(afterId)!.ms < Date.now() - this.retention.maxAgeMs) return { kind: 'reset', reason: 'expired' }
     const entries = await this.read(afterId, limit + 1)
@@ -93,12 +93,12 @@ export class RedisLogStore {
       return { kind: 'reset', reason: expired ? 'expired' : 'unknown-id' }
     }
     const page = entries.slice(1)
-    return { kind: 'ok', events: decodeEntries(page, this.dropInvalid, channels), cursor: page.at(-1)?.[0] ?? afterId, truncated: entries.length > limit }
+    return { kind: 'ok', events: decodeEntries(page, this.decoder, channels), cursor: page.at(-1)?.[0] ?? afterId, truncated: entries.length > limit }
   }
 
   async range(fromId: string, toId: string, limit: number): Promise<BrokerMessage[]> {
     const entries = await this.connection.xrange(this.keys.log, fromId, toId, 'COUNT', limit) as StreamEntry[]
-    return decodeEntries(entries, this.dropInvalid)
+    return decodeEntries(entries, this.decoder)
   }
 
   async lastId(): Promise<string> {

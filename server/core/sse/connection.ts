@@ -39,6 +39,11 @@ export class SseConnection {
   private isAfterReplay: ((id: string) => boolean) | null = null
   /** Conflated metric frames waiting for `drain`, in id order. */
   private conflated: Map<string, WireFrame> | null = null
+  /**
+   * Bytes the conflation map holds (frames and keys): part of the client's
+   * queue bound, so a stalled client cannot grow it with one entry per source.
+   */
+  private conflatedBytes = 0
   private boundCheckPending = false
   /** A 'drain' listener is registered only while metrics wait for one (none per idle stream). */
   private awaitingDrain = false
@@ -114,8 +119,12 @@ export class SseConnection {
         this.conflated ??= new Map()
         this.flushOnDrain()
         // Re-insert so the map stays in id order: the newest sample goes last.
+        const previous = this.conflated.get(conflationKey)
+        if (previous) this.conflatedBytes -= previous.byteLength + conflationKey.length
         this.conflated.delete(conflationKey)
         this.conflated.set(conflationKey, frame)
+        this.conflatedBytes += frame.byteLength + conflationKey.length
+        this.checkBound()
         return
       }
       // Order matters for resume: older conflated metrics go out first.
@@ -137,6 +146,7 @@ export class SseConnection {
     this.closed = true
     this.replaying = null
     this.conflated = null
+    this.conflatedBytes = 0
     if (reason === 'shutdown') {
       this.res.end(finalFrame)
     }
@@ -164,6 +174,7 @@ export class SseConnection {
     const pending = this.conflated
     if (!pending || this.closed) return
     this.conflated = null
+    this.conflatedBytes = 0
     for (const frame of pending.values()) {
       this.write(frame)
       this.events.delivered(1)
@@ -178,11 +189,16 @@ export class SseConnection {
    * the bytes: what is still queued then is what the client did not read.
    */
   private checkBound(): void {
-    if (this.boundCheckPending || this.out.writableLength <= this.maxQueueBytes) return
+    if (this.boundCheckPending || this.queuedBytes() <= this.maxQueueBytes) return
     this.boundCheckPending = true
     setImmediate(() => {
       this.boundCheckPending = false
-      if (this.out.writableLength > this.maxQueueBytes) this.close('slow')
+      if (this.queuedBytes() > this.maxQueueBytes) this.close('slow')
     })
+  }
+
+  /** What waits for this client: the socket's buffer and the conflated metrics. */
+  private queuedBytes(): number {
+    return this.out.writableLength + this.conflatedBytes
   }
 }

@@ -18,7 +18,12 @@ export class EncodedMessage {
 
   /** Metrics are conflated per source; other channels never are. */
   get conflationKey(): string | undefined {
-    return this.message.channel === 'metrics' ? String(this.metric().source) : undefined
+    return this.message.channel === 'metrics' ? this.source : undefined
+  }
+
+  /** The producer's `source` (every validated payload has one). */
+  get source(): string {
+    return String(this.payload().source)
   }
 
   /** Rough memory held by this message and its frames, for bounding what is kept. */
@@ -31,14 +36,14 @@ export class EncodedMessage {
     const key = projected ? filter.projectionKey : ''
     let frame = this.frames.get(key)
     if (!frame) {
-      const data = projected ? JSON.stringify(projectMetric(this.metric(), filter.metricFields!)) : this.message.json
+      const data = projected ? JSON.stringify(projectMetric(this.payload(), filter.metricFields!)) : this.message.json
       frame = WireFrame.of(encodeFrame({ id: this.message.id, event: EVENT_NAMES[this.message.channel], data }))
       this.frames.set(key, frame)
     }
     return frame
   }
 
-  private metric(): Record<string, unknown> {
+  private payload(): Record<string, unknown> {
     return this.parsed ??= JSON.parse(this.message.json) as Record<string, unknown>
   }
 }
