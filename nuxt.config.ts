@@ -22,6 +22,12 @@ export default defineNuxtConfig({
     alertErrorRatePercent: 1,
     alertClearRatio: 0.9,
     alertForSamples: 3,
+    alertRulesFile: '',
+    alertWebhookUrl: '',
+    alertWebhookFormat: 'json',
+    alertWebhookTimeoutMs: 5000,
+    alertWebhookMaxAttempts: 5,
+    alertWebhookQueueSize: 1000,
     // Security (server/core/auth, server/core/limits); README "Security".
     viewerToken: '',
     sessionPassword: '',

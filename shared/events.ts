@@ -21,6 +21,8 @@ const count = z.number().finite().nonnegative()
 
 export const MetricSchema = z.object({
   source: source.optional(),
+  /** Machine the sample describes, when several sources share one (host-scoped alert rules). */
+  host: source.optional(),
   cpu: percent,
   memory: percent,
   rps: count,
