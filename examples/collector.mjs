@@ -163,7 +163,7 @@ async function post(config, batch) {
   }
   const text = await response.text()
   if (response.ok) return JSON.parse(text).ids
-  const reason = `${response.status} ${text.slice(0, 200)}`
+  const reason = `${response.status} ${describeError(text)}`
   if (response.status === 401 || response.status === 403) {
     log(`the server refused the token: ${reason}`)
     process.exit(2)
@@ -173,6 +173,18 @@ async function post(config, batch) {
   const retryAfter = Number(response.headers.get('retry-after'))
   if (Number.isFinite(retryAfter) && retryAfter >= 0) error.retryAfterMs = retryAfter * 1000
   throw error
+}
+
+/** Pulseboard answers errors as JSON with a `message`; anything else is shown shortened, on one line. */
+function describeError(text) {
+  try {
+    const message = JSON.parse(text).message
+    if (typeof message === 'string') return message
+  }
+  catch {
+    // not JSON
+  }
+  return text.replace(/\s+/g, ' ').slice(0, 200)
 }
 
 function createSender(config) {
@@ -191,8 +203,24 @@ function createSender(config) {
     }
   }
 
-  /** Sends until the buffer is empty; true when all of it was accepted or refused. */
+  let running = null
+
+  /**
+   * Sends until the buffer is empty; true when all of it was accepted or
+   * refused. One drain at a time: a call while one runs waits for it.
+   */
   async function drain(stopped = () => false) {
+    while (running) await running
+    running = drainNow(stopped)
+    try {
+      return await running
+    }
+    finally {
+      running = null
+    }
+  }
+
+  async function drainNow(stopped) {
     for (let attempt = 0; ; attempt++) {
       if (!current) {
         if (buffer.length === 0) return true
@@ -253,7 +281,7 @@ async function main() {
     if (stopping) return
     stopping = true
     clearInterval(ticker)
-    // One last try for what is buffered, bounded by one request timeout.
+    // One last try for what is buffered (after the send under way), bounded by one request timeout.
     const deadline = Date.now() + config.timeoutMs
     await sender.drain(() => Date.now() > deadline)
     const { sent, dropped } = sender.stats()
