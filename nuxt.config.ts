@@ -8,6 +8,7 @@ export default defineNuxtConfig({
   runtimeConfig: {
     redisUrl: '',
     redisPrefix: 'dashboard',
+    redisCommandTimeoutMs: 2000,
     instanceId: '',
     sseHeartbeatMs: 15_000,
     sseRetryMs: 3000,
@@ -17,6 +18,8 @@ export default defineNuxtConfig({
     publishToken: '',
     metricsToken: '',
     ingestMaxBytes: 262_144,
+    ingestIdempotencyTtlS: 86_400,
+    eventMaxBytes: 16_384,
     alertCpuPercent: 80,
     alertMemoryPercent: 85,
     alertErrorRatePercent: 1,

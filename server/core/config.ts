@@ -8,6 +8,8 @@ import { hostname } from 'node:os'
 export interface PulseConfig {
   redisUrl: string
   redisPrefix: string
+  /** Longest any Redis command may take before the broker treats Redis as silent. */
+  redisCommandTimeoutMs: number
   instanceId: string
   sseHeartbeatMs: number
   sseRetryMs: number
@@ -18,6 +20,10 @@ export interface PulseConfig {
   /** Bearer token for `GET /metrics`; empty disables the endpoint. */
   metricsToken: string
   ingestMaxBytes: number
+  /** How long an ingest `Idempotency-Key` is remembered, in seconds. */
+  ingestIdempotencyTtlS: number
+  /** Largest durable event (JSON bytes) accepted on any entry path. */
+  eventMaxBytes: number
   alertCpuPercent: number
   alertMemoryPercent: number
   alertErrorRatePercent: number
@@ -94,6 +100,7 @@ export function readPulseConfig(runtime: Loose): PulseConfig {
   return {
     redisUrl: redisUrl(runtime.redisUrl),
     redisPrefix: text(runtime.redisPrefix) || 'dashboard',
+    redisCommandTimeoutMs: positive(runtime.redisCommandTimeoutMs, 'NUXT_REDIS_COMMAND_TIMEOUT_MS', 2000),
     instanceId: text(runtime.instanceId) || `${hostname()}-${process.pid}`,
     sseHeartbeatMs: positive(runtime.sseHeartbeatMs, 'NUXT_SSE_HEARTBEAT_MS', 15_000),
     sseRetryMs: positive(runtime.sseRetryMs, 'NUXT_SSE_RETRY_MS', 3000),
@@ -103,6 +110,8 @@ export function readPulseConfig(runtime: Loose): PulseConfig {
     publishToken: text(runtime.publishToken),
     metricsToken: text(runtime.metricsToken),
     ingestMaxBytes: positive(runtime.ingestMaxBytes, 'NUXT_INGEST_MAX_BYTES', 262_144),
+    ingestIdempotencyTtlS: Math.round(positive(runtime.ingestIdempotencyTtlS, 'NUXT_INGEST_IDEMPOTENCY_TTL_S', 86_400)),
+    eventMaxBytes: Math.round(positive(runtime.eventMaxBytes, 'NUXT_EVENT_MAX_BYTES', 16_384)),
     alertCpuPercent: positive(runtime.alertCpuPercent, 'NUXT_ALERT_CPU_PERCENT', 80),
     alertMemoryPercent: positive(runtime.alertMemoryPercent, 'NUXT_ALERT_MEMORY_PERCENT', 85),
     alertErrorRatePercent: positive(runtime.alertErrorRatePercent, 'NUXT_ALERT_ERROR_RATE_PERCENT', 1),
