@@ -1,6 +1,8 @@
 import { consola } from 'consola'
 import { createAlerting, setAlerting } from '../core/alerts/alerting'
 import { RulesFileError } from '../core/alerts/rules-file'
+import type { Alerting } from '../core/alerts/alerting'
+import type { Pulse } from '../core/pulse'
 import { usePulse } from '../core/pulse'
 
 /**
@@ -24,6 +26,7 @@ export default defineNitroPlugin((nitroApp) => {
   }
   setAlerting(alerting)
   const stopObserving = pulse.hub.onMessage(message => alerting.fleet.observe(message))
+  void primeOnceReady(pulse, alerting)
   consola.withTag('alerts').info(`${alerting.rules.length} alert rule${alerting.rules.length === 1 ? '' : 's'} over every source's metrics (${pulse.config.alertRulesFile || 'NUXT_ALERT_* thresholds'})`)
 
   nitroApp.hooks.hook('close', () => {
@@ -32,3 +35,18 @@ export default defineNitroPlugin((nitroApp) => {
     setAlerting(null)
   })
 })
+
+/** Reads the firing alerts from the retained log once the broker answers (live messages wait meanwhile). */
+async function primeOnceReady(pulse: Pulse, alerting: Alerting): Promise<void> {
+  const since = Date.now() - pulse.config.logMaxAgeMs
+  const priming = alerting.fleet.prime({
+    lastId: async () => {
+      const deadline = Date.now() + 30_000
+      while (pulse.broker.state() !== 'ready' && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 100))
+      return pulse.broker.lastId()
+    },
+    range: (from, to, limit) => pulse.broker.range(from, to, limit),
+  }, since)
+  const restored = await priming
+  if (restored > 0) consola.withTag('alerts').info(`${restored} alert transitions read from the log`)
+}

@@ -44,8 +44,16 @@ beforeAll(async () => {
     })
   })
   await new Promise<void>(resolve => webhook.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/`
-  for (let i = 0; i < 3; i++) {
+  hookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/`
+  for (let i = 0; i < 3; i++) await startInstance(i)
+})
+
+let hookUrl = ''
+
+/** One instance's broker and alert engine, reading the retained alerts at start as the plugin does. */
+async function startInstance(i: number): Promise<Instance> {
+  {
+    const url = hookUrl
     const broker = new RedisBroker({ url: redis.url, prefix: PREFIX, retention: { maxAgeMs: 600_000, maxEvents: 10_000 }, limits: { eventMaxBytes: 16_384, idempotencyTtlS: 600 }, logger: quiet, commandTimeoutMs: 1000, readerBlockMs: 250 })
     const notifier = createWebhookNotifier({ timeoutMs: 2000, maxAttempts: 3, queueSize: 100, instanceId: `i${i}`, logger: quiet })
     const fleet = createFleetAlerts({
@@ -62,11 +70,16 @@ beforeAll(async () => {
       if (message.channel === 'alerts') instance.alerts.push(message)
       fleet.observe(message)
     })
+    const primed = fleet.prime({ lastId: async () => {
+      await waitFor(() => broker.state() === 'ready', { what: 'broker ready' })
+      return broker.lastId()
+    }, range: (from, to, limit) => broker.range(from, to, limit) }, Date.now() - 600_000)
     broker.start()
     instances.push(instance)
+    await primed
+    return instance
   }
-  await waitFor(() => instances.every(i => i.broker.state() === 'ready'), { what: 'three brokers ready' })
-})
+}
 
 afterAll(async () => {
   await Promise.all(instances.map(i => i.broker.close()))
@@ -82,6 +95,10 @@ function metric(source: string, values: { cpu?: number, rps?: number }, host?: s
 }
 
 const messages = () => instances[0]!.alerts.map(a => (JSON.parse(a.json) as { message: string }).message)
+const totals = (list: Instance[]) => ({
+  published: list.reduce((sum, i) => sum + i.fleet.counts.published, 0),
+  replayed: list.reduce((sum, i) => sum + i.fleet.counts.replayed, 0),
+})
 
 describe('alert rules, once per cluster (three instances, one Redis)', () => {
   it('publishes and notifies each transition of durable samples once, from samples any instance published', async () => {
@@ -115,5 +132,39 @@ describe('alert rules, once per cluster (three instances, one Redis)', () => {
       'Requests/s back to 9 on edge-7: above the clear level 5 [quiet]',
     ])
     expect(hooks).toHaveLength(4)
+  })
+
+  it('an instance started while a condition builds up takes over the others\' transition instead of firing its own', async () => {
+    const running = instances.slice(0, 3)
+    const before = totals(running)
+    const alertsBefore = instances[0]!.alerts.length
+    const publisher = instances[0]!.broker
+    await publisher.publish('metrics', metric('h2-a', { cpu: 99 }, 'h2'))
+    await publisher.publish('metrics', metric('h2-a', { cpu: 99 }, 'h2'))
+    const late = await startInstance(3)
+    await publisher.publish('metrics', metric('h2-a', { cpu: 99 }, 'h2'))
+    // The others fired on this third sample; the late one has seen one sample so far.
+    await waitFor(() => late.alerts.length === 1, { what: 'the fired alert reaching the late instance' })
+    for (let n = 0; n < 3; n++) await publisher.publish('metrics', metric('h2-a', { cpu: 99 }, 'h2'))
+    await publisher.publish('metrics', metric('h2-a', { cpu: 10 }, 'h2'))
+    await waitFor(() => totals(running).published + totals(running).replayed === before.published + before.replayed + 6, { what: 'fired and cleared on the three' })
+    await waitFor(() => late.fleet.counts.published + late.fleet.counts.replayed === 1, { what: 'the clear on the late instance' })
+    await waitFor(() => instances[0]!.alerts.length === alertsBefore + 2, { what: 'both alerts in the log' })
+    expect(late.fleet.counts.published).toBe(0)
+    expect(messages().slice(alertsBefore).map(m => m.split(' on ')[0])).toEqual(['CPU at 99% is above 80%', 'CPU back to 10%'])
+  })
+
+  it('an instance restarted while an alert fires reads it from the log and does not fire it again', async () => {
+    const alertsBefore = instances[0]!.alerts.length
+    const publisher = instances[0]!.broker
+    for (let n = 0; n < 3; n++) await publisher.publish('metrics', metric('h3-a', { cpu: 99 }, 'h3'))
+    await waitFor(() => instances[0]!.alerts.length === alertsBefore + 1, { what: 'the fired alert' })
+    const restarted = await startInstance(4)
+    for (let n = 0; n < 4; n++) await publisher.publish('metrics', metric('h3-a', { cpu: 99 }, 'h3'))
+    await publisher.publish('metrics', metric('h3-a', { cpu: 10 }, 'h3'))
+    await waitFor(() => restarted.fleet.counts.published + restarted.fleet.counts.replayed === 1, { what: 'the clear on the restarted instance' })
+    await waitFor(() => instances[0]!.alerts.length === alertsBefore + 2, { what: 'the clear in the log' })
+    expect(restarted.alerts).toHaveLength(1)
+    expect(messages().slice(alertsBefore).map(m => m.split(' on ')[0])).toEqual(['CPU at 99% is above 80%', 'CPU back to 10%'])
   })
 })

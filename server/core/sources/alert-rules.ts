@@ -50,6 +50,20 @@ interface Subject {
 const LABELS: Record<MetricField, string> = { cpu: 'CPU', memory: 'Memory', rps: 'Requests/s', activeConnections: 'Open streams', errorRate: 'Error rate' }
 const UNITS: Record<MetricField, string> = { cpu: '%', memory: '%', rps: '', activeConnections: '', errorRate: '%' }
 const WORDS = { '>': 'above', '>=': 'at or above', '<': 'below', '<=': 'at or below' } as const
+const HOST_SUBJECT = / on host (.+) \(reported by /
+const RULE_TAG = / \[([\w.-]{1,64})\]$/
+
+/**
+ * Reads back a transition from a published alert: which rule, whose state and
+ * whether it fired or cleared. Null for alerts the rules did not write.
+ */
+export function parseTransition(alert: { level?: unknown, message?: unknown, source?: unknown }): { rule: string, subject: string, firing: boolean } | null {
+  if (typeof alert.message !== 'string' || typeof alert.source !== 'string') return null
+  const rule = RULE_TAG.exec(alert.message)?.[1]
+  if (!rule) return null
+  const subject = HOST_SUBJECT.exec(alert.message)?.[1] ?? alert.source
+  return { rule, subject, firing: alert.level !== 'info' }
+}
 
 /**
  * Turns metric samples from every source into alert transitions: an alert
@@ -129,7 +143,20 @@ export function createAlertEvaluator(rules: readonly AlertRule[], options: Evalu
     return true
   }
 
+  /**
+   * Takes over a transition another instance published (or this one did
+   * before it restarted): an instance that missed the start of a condition
+   * must not fire it again with a key of its own.
+   */
+  function restore(ruleName: string, subjectName: string, firing: boolean): void {
+    const rule = rules.find(r => r.name === ruleName)
+    if (!rule) return
+    const subject = touch(`${rule.scope}:${subjectName}`, now())
+    subject.rules.set(rule.name, { firing, streak: 0 })
+  }
+
   return Object.assign(evaluate, {
+    restore,
     /** Sources and hosts currently tracked. */
     tracked: () => subjects.size,
     /** Subjects dropped while still active because the bound was reached. */
