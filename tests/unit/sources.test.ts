@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { RequestStats } from '../../server/core/sources/request-stats'
 import { createAppLogForwarder } from '../../server/core/sources/app-log-forwarder'
-import { readPulseConfig } from '../../server/core/config'
+import { ConfigError, readPulseConfig } from '../../server/core/config'
 import type { LogInput } from '../../shared/events'
 
 describe('request stats', () => {
@@ -47,5 +47,17 @@ describe('configuration', () => {
     expect(readPulseConfig({ sseHeartbeatMs: '500' }).sseHeartbeatMs).toBe(500)
     expect(() => readPulseConfig({ sseMaxQueueBytes: 'lots' })).toThrow(/NUXT_SSE_MAX_QUEUE_BYTES/)
     expect(() => readPulseConfig({ alertClearRatio: 2 })).toThrow(/NUXT_ALERT_CLEAR_RATIO/)
+  })
+
+  it('refuses a Redis URL ioredis would retry forever, and bad webhook settings, in one line each', () => {
+    expect(readPulseConfig({ redisUrl: 'rediss://:secret@redis.internal:6380/2' }).redisUrl).toBe('rediss://:secret@redis.internal:6380/2')
+    expect(() => readPulseConfig({ redisUrl: 'http://127.0.0.1:6379' })).toThrow(ConfigError)
+    expect(() => readPulseConfig({ redisUrl: 'http://127.0.0.1:6379' })).toThrow('NUXT_REDIS_URL must be a redis:// or rediss:// URL, got a http:// URL')
+    expect(() => readPulseConfig({ redisUrl: 'localhost:6379' })).toThrow(/NUXT_REDIS_URL/)
+    expect(() => readPulseConfig({ sseHeartbeatMs: 'abc' })).toThrow('NUXT_SSE_HEARTBEAT_MS must be a positive number, got abc')
+    expect(() => readPulseConfig({ alertWebhookUrl: 'ftp://x' })).toThrow(/NUXT_ALERT_WEBHOOK_URL/)
+    expect(() => readPulseConfig({ alertWebhookFormat: 'teams' })).toThrow(/NUXT_ALERT_WEBHOOK_FORMAT must be one of json, slack/)
+    expect(() => readPulseConfig({ alertWebhookMaxAttempts: '2.5' })).toThrow(/NUXT_ALERT_WEBHOOK_MAX_ATTEMPTS/)
+    expect(readPulseConfig({})).toMatchObject({ alertRulesFile: '', alertWebhookUrl: '', alertWebhookFormat: 'json', alertWebhookTimeoutMs: 5000, alertWebhookMaxAttempts: 5, alertWebhookQueueSize: 1000 })
   })
 })

@@ -72,7 +72,9 @@ export function parseRules(text: string, fileName: string, defaults: RuleFileDef
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const path = issue.path.filter(key => typeof key !== 'symbol')
-    throw new RulesFileError(`${fileName}:${lineAt(doc, path, lineOf)}: ${describePath(path)}${issue.message}`)
+    // A misspelt key is best shown on its own line, not its rule's.
+    const at = issue.code === 'unrecognized_keys' ? [...path, issue.keys[0]!] : path
+    throw new RulesFileError(`${fileName}:${lineAt(doc, at, lineOf)}: ${describePath(path)}${issue.message}`)
   }
 
   const names = new Set<string>()
