@@ -61,8 +61,10 @@ export class LogReader {
         continue
       }
       try {
-        this.cursor ??= await this.newestId()
-        this.answeredAt = performance.now()
+        if (this.cursor === null) {
+          this.cursor = await this.newestId()
+          this.answeredAt = performance.now()
+        }
         await this.readOnce()
         failures = 0
       }

@@ -47,6 +47,8 @@ export class RedisBroker implements Broker {
   private readonly freshForMs: number
   private consumer: (message: BrokerMessage) => void = () => {}
   private everReady = false
+  /** Ids of invalid log entries already counted (bounded, oldest forgotten first). */
+  private readonly invalidEntries = new Set<string>()
   private closing = false
   private readonly counters: BrokerStats = { reconnects: 0, invalidDropped: 0, idempotentReplays: 0 }
 
@@ -57,7 +59,7 @@ export class RedisBroker implements Broker {
     this.keys = redisKeys(options.prefix)
     this.rawChannels = new Map(CHANNELS.map(channel => [this.keys.rawChannel(channel), channel]))
     this.connections = openConnections(options.url, { commandTimeoutMs, readerBlockMs }, options.logger)
-    const dropInvalid = (where: string, why: string) => this.dropInvalid(where, why)
+    const dropInvalid = (where: string, why: string, entryId?: string) => this.dropInvalid(where, why, entryId)
     this.store = new RedisLogStore(this.connections.command, this.keys, options.retention, options.limits, dropInvalid, options.logger)
     this.reader = new LogReader({
       connection: this.connections.reader,
@@ -158,7 +160,13 @@ export class RedisBroker implements Broker {
     if (message) this.consumer(message)
   }
 
-  private dropInvalid(where: string, why: string): void {
+  /** A log entry is read again by replays and history: count and log it once. */
+  private dropInvalid(where: string, why: string, entryId?: string): void {
+    if (entryId !== undefined) {
+      if (this.invalidEntries.has(entryId)) return
+      this.invalidEntries.add(entryId)
+      if (this.invalidEntries.size > 10_000) this.invalidEntries.delete(this.invalidEntries.values().next().value!)
+    }
     this.counters.invalidDropped++
     this.options.logger.warn(`dropped invalid event (${where}): ${why}`)
   }
