@@ -109,7 +109,9 @@ describe('settings that cannot work stop the server with one line naming them', 
 describe('answers a new user can read', () => {
   it('/api/history without `since` says what to send', async () => {
     const app = await startApp()
-    onTestFinished(() => app.stop())
+    onTestFinished(async () => {
+      await app.stop()
+    })
     const response = await fetch(`${app.url}/api/history`)
     expect(response.status).toBe(400)
     const body = await response.text()
@@ -121,7 +123,9 @@ describe('answers a new user can read', () => {
 describe('the shipped nginx configuration', () => {
   it('compresses the page\'s JavaScript (Nuxt serves it as text/javascript)', async () => {
     const app = await startApp()
-    onTestFinished(() => app.stop())
+    onTestFinished(async () => {
+      await app.stop()
+    })
     const nginx = await startNginx([`127.0.0.1:${app.port}`, `127.0.0.1:${app.port}`])
     onTestFinished(() => nginx.stop())
     const page = await (await fetch(`${nginx.httpUrl}/`)).text()
