@@ -2,6 +2,7 @@ import type { MetricField } from '../../../shared/events'
 import { METRIC_FIELDS } from '../../../shared/events'
 import type { Broker, BrokerMessage } from '../broker/types'
 import { compareEventIds, formatEventId, parseEventId } from '../broker/event-id'
+import { IdempotencyConflictError } from '../broker/errors'
 import type { Logger } from '../logger'
 import { normalizePayload } from '../payload'
 import type { AlertTransition, EvaluatorOptions, RuleSample } from '../sources/alert-rules'
@@ -59,7 +60,7 @@ export function createFleetAlerts(options: FleetAlertOptions) {
     }
     catch (error) {
       // Same key, other bytes: another instance (of another version) published it first.
-      if ((error as Error).name === 'IdempotencyConflictError') replayed = true
+      if (error instanceof IdempotencyConflictError) replayed = true
       else {
         counts.publishFailed++
         logger.warn(`alert not published: ${(error as Error).message}`)
