@@ -35,7 +35,8 @@ function runUntilExit(env: Record<string, string>): Promise<{ code: number | nul
     let output = ''
     proc.stdout.on('data', (chunk: Buffer) => (output += chunk))
     proc.stderr.on('data', (chunk: Buffer) => (output += chunk))
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000)
+    // A bad setting stops it within moments; the bound only keeps a regression from hanging the run.
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000)
     proc.once('exit', (code) => {
       clearTimeout(timer)
       done({ code, output })
@@ -77,7 +78,7 @@ describe('`cp .env.example .env && npm start`', () => {
   })
 })
 
-describe('settings that cannot work stop the server with one line naming them', () => {
+describe('settings that cannot work stop the server with one line naming them', { timeout: 90_000 }, () => {
   const noStack = (output: string) => expect(output).not.toMatch(/^\s+at /m)
 
   it('NUXT_REDIS_URL that is not a redis:// URL', async () => {
