@@ -2,7 +2,8 @@
 # Pulseboard: build the Nuxt app, then run only its self-contained output
 # (.output bundles the server and the node_modules it needs).
 
-ARG NODE_VERSION=20.20
+# Supported: Node 22.13+ and 24+ (package.json engines); .ci/run tests on this one.
+ARG NODE_VERSION=22.23
 
 # --- build ----------------------------------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS build

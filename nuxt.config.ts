@@ -27,6 +27,12 @@ export default defineNuxtConfig({
     // Bounds on what producers choose (README "Configuration"): event size and distinct sources.
     eventMaxBytes: 16_384,
     maxSources: 1000,
+    alertRulesFile: '',
+    alertWebhookUrl: '',
+    alertWebhookFormat: 'json',
+    alertWebhookTimeoutMs: 5000,
+    alertWebhookMaxAttempts: 5,
+    alertWebhookQueueSize: 1000,
     // Security (server/core/auth, server/core/limits); README "Security".
     viewerToken: '',
     sessionPassword: '',

@@ -44,6 +44,8 @@ const fields = z.record(text(0, 128), z.unknown()).superRefine((value, ctx) => {
 
 export const MetricSchema = z.object({
   source: source.optional(),
+  /** Machine the sample describes, when several sources share one (host-scoped alert rules). */
+  host: source.optional(),
   cpu: percent,
   memory: percent,
   rps: count,

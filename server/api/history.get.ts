@@ -10,7 +10,7 @@ const MAX_LOOKBACK_MS = 60 * 60_000
 
 const Query = z.object({
   channel: z.literal('metrics', { error: 'only `metrics` has history' }).default('metrics'),
-  since: z.string().regex(/^\d{1,15}$/, { error: 'expected epoch milliseconds' }).transform(Number),
+  since: z.string({ error: 'required: the oldest sample wanted, in epoch milliseconds (`?since=1764662400000`)' }).regex(/^\d{1,15}$/, { error: 'expected epoch milliseconds' }).transform(Number),
   until: z.string().refine(isEventId, { error: 'expected an event id (<ms>-<seq>)' }).optional(),
 })
 

@@ -33,6 +33,20 @@ export interface PulseConfig {
   eventMaxBytes: number
   /** Distinct sources this instance tracks; events of new sources beyond it are refused and counted. */
   maxSources: number
+  /** YAML or JSON rules replacing the three threshold rules above; empty: those rules. */
+  alertRulesFile: string
+  /** Webhook receiving every alert transition; empty: none (rules may name their own). */
+  alertWebhookUrl: string
+  alertWebhookFormat: 'json' | 'slack'
+  alertWebhookTimeoutMs: number
+  alertWebhookMaxAttempts: number
+  /** Notifications waiting or in flight per instance; more are dropped and counted. */
+  alertWebhookQueueSize: number
+}
+
+/** A setting that cannot be used; the message names the variable and fits on one line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
 }
 
 type Loose = Record<string, unknown>
@@ -40,8 +54,42 @@ type Loose = Record<string, unknown>
 function positive(raw: unknown, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback
   const value = Number(raw)
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${String(raw)}`)
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${name} must be a positive number, got ${String(raw)}`)
   return value
+}
+
+function positiveInt(raw: unknown, name: string, fallback: number): number {
+  const value = positive(raw, name, fallback)
+  if (!Number.isInteger(value)) throw new ConfigError(`${name} must be a whole number, got ${String(raw)}`)
+  return value
+}
+
+/** ioredis reads redis:// and rediss:// URLs; anything else would retry an impossible connection forever. */
+function redisUrl(raw: unknown): string {
+  const url = text(raw).trim()
+  if (url === '') return url
+  let protocol: string
+  try {
+    protocol = new URL(url).protocol
+  }
+  catch {
+    throw new ConfigError(`NUXT_REDIS_URL must be a redis:// or rediss:// URL, got something that is not a URL`)
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') throw new ConfigError(`NUXT_REDIS_URL must be a redis:// or rediss:// URL, got a ${protocol}// URL`)
+  return url
+}
+
+function webhookUrl(raw: unknown): string {
+  const url = text(raw).trim()
+  if (url === '') return url
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new ConfigError('NUXT_ALERT_WEBHOOK_URL must be an http:// or https:// URL')
+  return url
+}
+
+function oneOf<T extends string>(raw: unknown, name: string, allowed: readonly T[]): T {
+  const value = text(raw).trim() || allowed[0]!
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got ${value}`)
+  return value as T
 }
 
 function text(raw: unknown): string {
@@ -50,9 +98,9 @@ function text(raw: unknown): string {
 
 export function readPulseConfig(runtime: Loose): PulseConfig {
   const ratio = positive(runtime.alertClearRatio, 'NUXT_ALERT_CLEAR_RATIO', 0.9)
-  if (ratio > 1) throw new Error('NUXT_ALERT_CLEAR_RATIO must be at most 1')
+  if (ratio > 1) throw new ConfigError('NUXT_ALERT_CLEAR_RATIO must be at most 1')
   return {
-    redisUrl: text(runtime.redisUrl),
+    redisUrl: redisUrl(runtime.redisUrl),
     redisPrefix: text(runtime.redisPrefix) || 'dashboard',
     redisCommandTimeoutMs: positive(runtime.redisCommandTimeoutMs, 'NUXT_REDIS_COMMAND_TIMEOUT_MS', 2000),
     instanceId: text(runtime.instanceId) || `${hostname()}-${process.pid}`,
@@ -72,5 +120,11 @@ export function readPulseConfig(runtime: Loose): PulseConfig {
     alertForSamples: Math.round(positive(runtime.alertForSamples, 'NUXT_ALERT_FOR_SAMPLES', 3)),
     eventMaxBytes: Math.round(positive(runtime.eventMaxBytes, 'NUXT_EVENT_MAX_BYTES', 16_384)),
     maxSources: Math.round(positive(runtime.maxSources, 'NUXT_MAX_SOURCES', 1000)),
+    alertRulesFile: text(runtime.alertRulesFile).trim(),
+    alertWebhookUrl: webhookUrl(runtime.alertWebhookUrl),
+    alertWebhookFormat: oneOf(runtime.alertWebhookFormat, 'NUXT_ALERT_WEBHOOK_FORMAT', ['json', 'slack'] as const),
+    alertWebhookTimeoutMs: positive(runtime.alertWebhookTimeoutMs, 'NUXT_ALERT_WEBHOOK_TIMEOUT_MS', 5000),
+    alertWebhookMaxAttempts: positiveInt(runtime.alertWebhookMaxAttempts, 'NUXT_ALERT_WEBHOOK_MAX_ATTEMPTS', 5),
+    alertWebhookQueueSize: positiveInt(runtime.alertWebhookQueueSize, 'NUXT_ALERT_WEBHOOK_QUEUE_SIZE', 1000),
   }
 }

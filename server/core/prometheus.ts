@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Pulse } from './pulse'
 import { parseEventId } from './broker/event-id'
+import { alertingCounts } from './alerts/alerting'
 
 export type ExporterSource = Pick<Pulse, 'config' | 'broker' | 'hub' | 'counters' | 'sources'>
 
@@ -57,6 +58,19 @@ export function createPrometheusExporter(pulse: ExporterSource, { defaultMetrics
   total('pulseboard_broker_reconnects_total', 'Times the broker\'s subscriber connection to Redis was re-established', () => broker.stats().reconnects)
   new Gauge({ name: 'pulseboard_broker_ready', help: '1 while the broker carries events (what /health/sse reports), 0 otherwise', registers, collect() {
     this.set(broker.state() === 'ready' ? 1 : 0)
+  } })
+
+  new Counter({ name: 'pulseboard_alert_transitions_total', help: 'Alert transitions this instance computed, by what its keyed publish did (published first, replayed: another instance was first, failed)', labelNames: ['result'], registers, collect() {
+    this.reset()
+    const counts = alertingCounts()
+    this.inc({ result: 'published' }, counts.published)
+    this.inc({ result: 'replayed' }, counts.replayed)
+    this.inc({ result: 'failed' }, counts.publishFailed)
+  } })
+  new Counter({ name: 'pulseboard_alert_notifications_total', help: 'Alert webhook notifications, by outcome (retried counts attempts tried again)', labelNames: ['result'], registers, collect() {
+    this.reset()
+    const { notifications } = alertingCounts()
+    for (const result of ['sent', 'failed', 'dropped', 'retried'] as const) this.inc({ result }, notifications[result])
   } })
 
   const lag = new Histogram({ name: 'pulseboard_broker_delivery_lag_seconds', help: 'From the id\'s timestamp (set by the log) to receipt by this instance; includes clock skew between Redis and this host', buckets: LAG_BUCKETS, registers })

@@ -1,4 +1,6 @@
-import { readPulseConfig } from '../core/config'
+import { consola } from 'consola'
+import type { PulseConfig } from '../core/config'
+import { ConfigError, readPulseConfig } from '../core/config'
 import { createPulse, setPulse } from '../core/pulse'
 
 /**
@@ -7,7 +9,7 @@ import { createPulse, setPulse } from '../core/pulse'
  * served (and `/health/sse` says 503) before Redis is reachable.
  */
 export default defineNitroPlugin((nitroApp) => {
-  const pulse = createPulse(readPulseConfig(useRuntimeConfig()))
+  const pulse = createPulse(readConfig())
   setPulse(pulse)
   pulse.broker.start()
   pulse.hub.start()
@@ -27,3 +29,17 @@ export default defineNitroPlugin((nitroApp) => {
     setPulse(null)
   })
 })
+
+/** A bad setting stops the process with one line naming the variable, not a stack trace. */
+function readConfig(): PulseConfig {
+  try {
+    return readPulseConfig(useRuntimeConfig())
+  }
+  catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    consola.error(`[config] ${error.message}`)
+    // Tests and `nuxi dev` surface the thrown error; the production server must exit.
+    if (!import.meta.dev) process.exit(1)
+    throw error
+  }
+}

@@ -1,51 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { createAlertEvaluator } from '../../server/core/sources/alert-rules'
 import { RequestStats } from '../../server/core/sources/request-stats'
 import { createAppLogForwarder } from '../../server/core/sources/app-log-forwarder'
-import { readPulseConfig } from '../../server/core/config'
+import { ConfigError, readPulseConfig } from '../../server/core/config'
 import type { LogInput } from '../../shared/events'
-
-describe('alert rules', () => {
-  const thresholds = { cpuPercent: 80, memoryPercent: 85, errorRatePercent: 1, clearRatio: 0.9, forSamples: 1 }
-  const sample = (cpu: number, memory = 10, errorRate = 0, source = 'a', requests?: number) => ({ cpu, memory, errorRate, source, requests })
-
-  it('fires once when a condition starts and once when it clears, with hysteresis', () => {
-    const evaluate = createAlertEvaluator(thresholds)
-    expect(evaluate(sample(50))).toEqual([])
-    const fired = evaluate(sample(85))
-    expect(fired).toEqual([{ level: 'critical', source: 'a', message: 'CPU at 85% is above 80%' }])
-    // Still high, or hovering just under the threshold: no repeats, no flapping.
-    for (const cpu of [90, 95, 79, 81, 75]) expect(evaluate(sample(cpu))).toEqual([])
-    expect(evaluate(sample(70))).toEqual([{ level: 'info', source: 'a', message: 'CPU back to 70% (below 80%)' }])
-    expect(evaluate(sample(70))).toEqual([])
-  })
-
-  it('waits for the condition to last forSamples samples: a spike is not an incident', () => {
-    const evaluate = createAlertEvaluator({ ...thresholds, forSamples: 3 })
-    expect(evaluate(sample(95))).toEqual([])
-    expect(evaluate(sample(95))).toEqual([])
-    expect(evaluate(sample(50))).toEqual([])
-    expect(evaluate(sample(95))).toEqual([])
-    expect(evaluate(sample(95))).toEqual([])
-    expect(evaluate(sample(95)).map(a => a.level)).toEqual(['critical'])
-  })
-
-  it('ignores the error rate of samples with too few requests', () => {
-    const evaluate = createAlertEvaluator(thresholds)
-    expect(evaluate(sample(10, 10, 33.33, 'a', 3))).toEqual([])
-    expect(evaluate(sample(10, 10, 5, 'a', 200)).map(a => a.message)).toEqual(['Error rate at 5% is above 1%'])
-    // A quiet second neither clears nor repeats it.
-    expect(evaluate(sample(10, 10, 0, 'a', 2))).toEqual([])
-    expect(evaluate(sample(10, 10, 0, 'a', 50)).map(a => a.level)).toEqual(['info'])
-  })
-
-  it('keeps state per source and per metric', () => {
-    const evaluate = createAlertEvaluator(thresholds)
-    expect(evaluate(sample(10, 90, 2, 'a')).map(a => a.message)).toEqual(['Memory at 90% is above 85%', 'Error rate at 2% is above 1%'])
-    expect(evaluate(sample(10, 90, 2, 'b'))).toHaveLength(2)
-    expect(evaluate(sample(10, 90, 0.5, 'a')).map(a => a.level)).toEqual(['info'])
-  })
-})
 
 describe('request stats', () => {
   it('reports requests/s and the 5xx share since the last sample', () => {
@@ -107,5 +64,17 @@ describe('configuration', () => {
     expect(readPulseConfig({ sseHeartbeatMs: '500' }).sseHeartbeatMs).toBe(500)
     expect(() => readPulseConfig({ sseMaxQueueBytes: 'lots' })).toThrow(/NUXT_SSE_MAX_QUEUE_BYTES/)
     expect(() => readPulseConfig({ alertClearRatio: 2 })).toThrow(/NUXT_ALERT_CLEAR_RATIO/)
+  })
+
+  it('refuses a Redis URL ioredis would retry forever, and bad webhook settings, in one line each', () => {
+    expect(readPulseConfig({ redisUrl: 'rediss://:secret@redis.internal:6380/2' }).redisUrl).toBe('rediss://:secret@redis.internal:6380/2')
+    expect(() => readPulseConfig({ redisUrl: 'http://127.0.0.1:6379' })).toThrow(ConfigError)
+    expect(() => readPulseConfig({ redisUrl: 'http://127.0.0.1:6379' })).toThrow('NUXT_REDIS_URL must be a redis:// or rediss:// URL, got a http:// URL')
+    expect(() => readPulseConfig({ redisUrl: 'localhost:6379' })).toThrow(/NUXT_REDIS_URL/)
+    expect(() => readPulseConfig({ sseHeartbeatMs: 'abc' })).toThrow('NUXT_SSE_HEARTBEAT_MS must be a positive number, got abc')
+    expect(() => readPulseConfig({ alertWebhookUrl: 'ftp://x' })).toThrow(/NUXT_ALERT_WEBHOOK_URL/)
+    expect(() => readPulseConfig({ alertWebhookFormat: 'teams' })).toThrow(/NUXT_ALERT_WEBHOOK_FORMAT must be one of json, slack/)
+    expect(() => readPulseConfig({ alertWebhookMaxAttempts: '2.5' })).toThrow(/NUXT_ALERT_WEBHOOK_MAX_ATTEMPTS/)
+    expect(readPulseConfig({})).toMatchObject({ alertRulesFile: '', alertWebhookUrl: '', alertWebhookFormat: 'json', alertWebhookTimeoutMs: 5000, alertWebhookMaxAttempts: 5, alertWebhookQueueSize: 1000 })
   })
 })

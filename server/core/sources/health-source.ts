@@ -9,11 +9,20 @@ export const HEALTH_LIMITS = {
   loopDownMs: 1000,
 }
 
+class NoAnswer extends Error {}
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)
+    const timer = setTimeout(() => reject(new NoAnswer()), ms)
     promise.then(resolve, reject).finally(() => clearTimeout(timer))
   })
+}
+
+/** What an operator reads on the dashboard: a sentence, not the client library's internal state. */
+export function brokerDownDetail(error: unknown, kind: string): string {
+  const store = kind === 'redis' ? 'Redis' : 'The broker'
+  if (error instanceof NoAnswer) return `${store} did not answer within ${HEALTH_LIMITS.brokerTimeoutMs / 1000} s; events wait in this instance's outbox`
+  return `${store} cannot be reached; this instance keeps reconnecting and events wait in its outbox`
 }
 
 /** Checks this instance's broker round trip and event-loop lag (p99 since the last check). */
@@ -30,7 +39,7 @@ export async function collectHealth(pulse: Pulse): Promise<HealthInput[]> {
     })
   }
   catch (error) {
-    checks.push({ check: `broker:${pulse.broker.kind}`, status: 'down', detail: (error as Error).message.slice(0, 200), source })
+    checks.push({ check: `broker:${pulse.broker.kind}`, status: 'down', detail: brokerDownDetail(error, pulse.broker.kind), source })
   }
   const loop = pulse.eventLoopDelay
   const lagMs = Math.max(0, Math.round((loop.percentile(99) / 1e6 - EVENT_LOOP_RESOLUTION_MS) * 100) / 100)
