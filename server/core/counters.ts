@@ -4,8 +4,10 @@ export interface Counters {
   eventsDelivered: number
   invalidDropped: number
   slowDisconnects: number
+  /** `/api/history`, `/api/snapshot` (and the SSR page's snapshot): answers computed, and requests that shared one. */
+  answers: { computed: number, shared: number }
 }
 
 export function createCounters(): Counters {
-  return { eventsPublished: 0, eventsDelivered: 0, invalidDropped: 0, slowDisconnects: 0 }
+  return { eventsPublished: 0, eventsDelivered: 0, invalidDropped: 0, slowDisconnects: 0, answers: { computed: 0, shared: 0 } }
 }

@@ -1,21 +1,34 @@
 import { usePulse } from '../core/pulse'
 import { createLogger } from '../core/logger'
 import { DEFAULT_SNAPSHOT_LIMITS, setSnapshotState, SnapshotState } from '../core/snapshot-state'
+import { HistoryStore } from '../core/history/history-store'
+import { DEFAULT_HISTORY_OPTIONS, setReadPath } from '../core/history/read-path'
+import { SharedAnswers } from '../core/answers/shared-answers'
 
 /**
- * Keeps this instance's dashboard snapshot (what the SSR page shows first).
- * It listens to the hub before reading the log, so nothing falls between.
+ * Keeps this instance's dashboard snapshot (what the SSR page shows first)
+ * and its chart history, and the answers shared between viewers. Both
+ * listen to the hub before reading the log, so nothing falls between.
  */
 export default defineNitroPlugin((nitroApp) => {
   const pulse = usePulse()
   const state = new SnapshotState(pulse.broker, DEFAULT_SNAPSHOT_LIMITS, createLogger('snapshot'))
-  const unsubscribe = pulse.hub.onMessage(message => state.receive(message))
+  const maxSources = (pulse.config as { maxSources?: number }).maxSources ?? DEFAULT_HISTORY_OPTIONS.maxSources
+  const history = new HistoryStore(pulse.broker, { ...DEFAULT_HISTORY_OPTIONS, maxSources }, createLogger('history'))
+  const unsubscribe = pulse.hub.onMessage((message) => {
+    state.receive(message)
+    history.receive(message)
+  })
   setSnapshotState(state)
+  setReadPath({ history, answers: new SharedAnswers(pulse.counters.answers), historyCounts: { fromMemory: 0, fromLog: 0 } })
   void state.warm()
+  void history.load()
 
   nitroApp.hooks.hook('close', () => {
     unsubscribe()
     state.stop()
+    history.stop()
     setSnapshotState(null)
+    setReadPath(null)
   })
 })

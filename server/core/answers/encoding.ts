@@ -1,0 +1,42 @@
+import { promisify } from 'node:util'
+import { brotliCompress, constants, gzip } from 'node:zlib'
+import Negotiator from 'negotiator'
+
+export type ContentCoding = 'br' | 'gzip'
+
+const brotli = promisify(brotliCompress)
+const gzipAsync = promisify(gzip)
+
+/** Ties in the client's preference go to brotli: smaller for the same JSON. */
+const OFFERED = ['br', 'gzip', 'identity']
+type EncodingChooser = (available: string[], options: { preferred: string[] }) => string | undefined
+
+/**
+ * The coding to answer with, from `Accept-Encoding` (q-values honoured;
+ * unknown codings and malformed parts are ignored, so a bad header means
+ * an uncompressed answer, never an error).
+ */
+export function chooseEncoding(acceptEncoding: string | undefined): ContentCoding | null {
+  if (!acceptEncoding) return null
+  const negotiator = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } })
+  // negotiator 1.x takes `preferred`; its published types predate the option.
+  const choose = negotiator.encoding.bind(negotiator) as unknown as EncodingChooser
+  const chosen = choose(OFFERED, { preferred: OFFERED })
+  return chosen === 'br' || chosen === 'gzip' ? chosen : null
+}
+
+/**
+ * Compresses an answer off the event loop (zlib's thread pool). Brotli at a
+ * middle quality: an answer is compressed once and shared, so a little more
+ * work than the default dynamic-content setting pays off on every viewer.
+ */
+export function compress(body: Buffer, coding: ContentCoding): Promise<Buffer> {
+  if (coding === 'gzip') return gzipAsync(body, { level: 6 })
+  return brotli(body, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: 7,
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+    },
+  })
+}
