@@ -97,7 +97,7 @@ describe('HistoryStore', () => {
       if (rawSamples === 128) expect(fromMemory).not.toBeNull()
       if (fromMemory) expect(encodeHistory(fromMemory)).toEqual(encodeHistory(await readHistoryFromLog(log.broker, plan, 3)))
     }), { numRuns: 300 })
-    expect(answeredFromMemory).toBeGreaterThan(300)
+    expect(answeredFromMemory).toBeGreaterThan(100)
   })
 
   it('keeps the newest bucket exact and earlier ones as their extremes in arrival order', async () => {
