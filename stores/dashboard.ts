@@ -253,6 +253,9 @@ export const useDashboardStore = defineStore('dashboard', () => {
         return
       }
     }
+    // After hydration only the state came from the server: the snapshot's id
+    // is where both the stream and the chart history start from.
+    snapshotId ??= lastEventId.value
     sse.open()
     await loadHistory()
   }
