@@ -181,7 +181,7 @@ function stampedeFigures({ viewers, sourceCounts }) {
   }
   for (const sources of sourceCounts) {
     const name = sources ? `${sources} sources × 30 min` : 'empty log'
-    const at = pick => r => {
+    const at = pick => (r) => {
       const c = caseOf(r, sources)
       return c && c.completed === c.viewers ? pick(c) : NaN
     }
