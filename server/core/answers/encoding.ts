@@ -26,15 +26,18 @@ export function chooseEncoding(acceptEncoding: string | undefined): ContentCodin
 }
 
 /**
- * Compresses an answer off the event loop (zlib's thread pool). Brotli at a
- * middle quality: an answer is compressed once and shared, so a little more
- * work than the default dynamic-content setting pays off on every viewer.
+ * Brotli quality: a shared answer is compressed once for every viewer, so a
+ * little more work than the usual dynamic-content setting pays off; a page
+ * is compressed per request, so it gets the cheaper setting.
  */
-export function compress(body: Buffer, coding: ContentCoding): Promise<Buffer> {
-  if (coding === 'gzip') return gzipAsync(body, { level: 6 })
+const BROTLI_QUALITY = { shared: 7, page: 4 } as const
+
+/** Compresses off the event loop (zlib's thread pool). */
+export function compress(body: Buffer, coding: ContentCoding, use: keyof typeof BROTLI_QUALITY = 'shared'): Promise<Buffer> {
+  if (coding === 'gzip') return gzipAsync(body, { level: use === 'shared' ? 6 : 4 })
   return brotli(body, {
     params: {
-      [constants.BROTLI_PARAM_QUALITY]: 7,
+      [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY[use],
       [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
       [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
     },
