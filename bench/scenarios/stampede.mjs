@@ -160,7 +160,22 @@ async function viewer(base, timeoutMs) {
   }
 }
 
-function get(url, agent) {
+/**
+ * A GET as a browser does it: a request that meets a keep-alive connection
+ * the server closed meanwhile (its idle timer can fire late under load, just
+ * as the request arrives) is sent again once on a new connection.
+ */
+async function get(url, agent) {
+  try {
+    return await getOnce(url, agent)
+  }
+  catch (error) {
+    if (error.code !== 'ECONNRESET') throw error
+    return getOnce(url, agent)
+  }
+}
+
+function getOnce(url, agent) {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent, headers: { 'accept-encoding': ACCEPT_ENCODING } }, (res) => {
       const chunks = []

@@ -10,7 +10,7 @@ const WARM_WAIT_MS = 2000
  * their streams continue, so it is never stale in effect; the page's clock
  * follows the heartbeats).
  */
-const SHARE_MS = 500
+const SHARE_MS = 1000
 
 /**
  * The dashboard's starting point: latest metrics, recent alerts and logs,

@@ -16,7 +16,7 @@ export default defineNitroPlugin((nitroApp) => {
     const headers = response.headers ??= {}
     if (!String(headers['content-type'] ?? '').startsWith('text/html')) return
     headers.vary = headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding'
-    const coding = chooseEncoding(getRequestHeader(event, 'accept-encoding'))
+    const coding = chooseEncoding(getRequestHeader(event, 'accept-encoding'), 'page')
     if (!coding) return
     response.body = await compress(Buffer.from(response.body), coding, 'page')
     headers['content-encoding'] = coding

