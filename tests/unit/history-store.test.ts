@@ -5,6 +5,7 @@ import type { Broker, BrokerMessage } from '../../server/core/broker/types'
 import { HistoryStore } from '../../server/core/history/history-store'
 import type { HistoryStoreOptions } from '../../server/core/history/history-store'
 import { bytesPerSource } from '../../server/core/history/source-buffer'
+import { HISTORY_BYTES_PER_SOURCE } from '../../server/core/history/read-path'
 import { firstRetainedId, planHistory, readHistoryFromLog } from '../../server/core/metric-history'
 import { encodeHistory } from '../../shared/history'
 
@@ -133,6 +134,8 @@ describe('HistoryStore', () => {
     }
     expect(store.sourceCount).toBe(1)
     expect(bytesPerSource(options(8))).toBe(25 * 11 * 8 + 8 * 8 * 8)
+    // The figure the README states for the defaults.
+    expect(HISTORY_BYTES_PER_SOURCE).toBe(24_736)
   })
 
   it('declines when it cannot be exact: an id it has not seen, one it already folded, a window older than it holds', async () => {

@@ -18,7 +18,7 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryStoreOptions = {
   pageSize: 2000,
 }
 
-/** ≈ 24.7 KB per source with the defaults (README, "The dashboard"). */
+/** 24,736 bytes per source with the defaults (README, "The dashboard"). */
 export const HISTORY_BYTES_PER_SOURCE = bytesPerSource(DEFAULT_HISTORY_OPTIONS)
 
 /** What the history and snapshot endpoints share on one instance. */
