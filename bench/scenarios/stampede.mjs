@@ -138,21 +138,24 @@ async function viewer(base, timeoutMs) {
   agent.on('free', socket => sockets.add(socket))
   const started = performance.now()
   const timer = setTimeout(() => agent.destroy(), timeoutMs)
+  let phase = 'page'
   try {
     const page = await get(`${base}/`, agent)
+    phase = 'history'
     const pageMs = performance.now() - started
     const id = snapshotId(page.body.toString())
     const since = Date.now() - WINDOW_MS
     const history = await get(`${base}/api/history?channel=metrics&since=${since}${id ? `&until=${encodeURIComponent(id)}` : ''}`, agent)
     const historyMs = performance.now() - started
-    const stream = await firstByte(`${base}/api/sse/dashboard${id ? `?lastEventId=${encodeURIComponent(id)}` : ''}`, agent)
+    phase = 'stream'
+    const stream = await retriedOnReset(() => firstByte(`${base}/api/sse/dashboard${id ? `?lastEventId=${encodeURIComponent(id)}` : ''}`, agent))
     const readyMs = performance.now() - started
     sockets.add(stream.socket)
     const bytes = [...sockets].reduce((sum, socket) => sum + socket.bytesRead, 0)
     return { readyMs, pageMs, historyMs, bytes, pageBytes: page.wireBytes, historyBytes: history.wireBytes, historyPoints: countPoints(history.body) }
   }
   catch (error) {
-    return { error: error.message }
+    return { error: `${phase}: ${error.message}${error.code ? ` (${error.code})` : ''}` }
   }
   finally {
     clearTimeout(timer)
@@ -166,12 +169,16 @@ async function viewer(base, timeoutMs) {
  * as the request arrives) is sent again once on a new connection.
  */
 async function get(url, agent) {
+  return retriedOnReset(() => getOnce(url, agent))
+}
+
+async function retriedOnReset(send) {
   try {
-    return await getOnce(url, agent)
+    return await send()
   }
   catch (error) {
     if (error.code !== 'ECONNRESET') throw error
-    return getOnce(url, agent)
+    return send()
   }
 }
 
@@ -197,6 +204,7 @@ function firstByte(url, agent) {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent, headers: { 'accept-encoding': ACCEPT_ENCODING, 'accept': 'text/event-stream' } }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`stream: ${res.statusCode}`))
+      res.on('error', reject)
       res.once('data', () => {
         resolve({ socket: res.socket })
         req.destroy()
