@@ -19,8 +19,9 @@ import { memory } from './scenarios/memory.mjs'
 import { scale } from './scenarios/scale.mjs'
 import { slow } from './scenarios/slow.mjs'
 import { storm } from './scenarios/storm.mjs'
+import { stampede } from './scenarios/stampede.mjs'
 
-const SCENARIO_RUNNERS = { fanout, memory, latency, scale, slow, storm }
+const SCENARIO_RUNNERS = { fanout, memory, latency, scale, slow, storm, stampede }
 
 function log(message) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)

@@ -1,7 +1,9 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { Alert, Health, LogLine, Metric, MetricField } from '#shared/events'
-import type { MetricHistory, Snapshot } from '#shared/snapshot'
+import type { Snapshot } from '#shared/snapshot'
+import type { HistoryWire } from '#shared/history'
+import { decodeHistory, historyPoints } from '#shared/history'
 import { EVENT_NAMES, METRIC_FIELDS } from '#shared/channels'
 import { MetricSeries } from '../utils/metric-series'
 import { isAfterEventId } from '../utils/event-order'
@@ -212,16 +214,17 @@ export const useDashboardStore = defineStore('dashboard', () => {
     }
   }
 
+  /**
+   * Chart history up to the snapshot's id (the stream brings everything
+   * after it): older buckets as their extremes, the newest samples exact.
+   */
   async function loadHistory(): Promise<void> {
     const query: Record<string, string | number> = { channel: 'metrics', since: Math.floor(serverNow() - CHART_SPAN_MS) }
     if (snapshotId) query.until = snapshotId
     try {
-      const history = await fetcher<MetricHistory>('/api/history', { query })
-      for (const [source, columns] of Object.entries(history.sources)) {
-        for (let i = 0; i < columns.t.length; i++) {
-          const values = Object.fromEntries(METRIC_FIELDS.map(field => [field, columns[field][i]!])) as Record<MetricField, number>
-          series.add({ source, t: columns.t[i]!, values })
-        }
+      const history = decodeHistory(await fetcher<HistoryWire>('/api/history', { query }))
+      for (const [source, samples] of history.sources) {
+        for (const point of historyPoints(history, samples)) series.addSpan({ source, ...point }, point.span)
       }
       seriesVersion.value++
     }
@@ -250,6 +253,9 @@ export const useDashboardStore = defineStore('dashboard', () => {
         return
       }
     }
+    // After hydration only the state came from the server: the snapshot's id
+    // is where both the stream and the chart history start from.
+    snapshotId ??= lastEventId.value
     sse.open()
     await loadHistory()
   }

@@ -36,6 +36,16 @@ export class MetricSeries {
     for (const field of METRIC_FIELDS) columns[field][index] = point.values[field]
   }
 
+  /**
+   * Adds a point that holds for `spanMs` (a reduced stretch of history):
+   * every whole second it covers gets its values, so the line stays
+   * continuous through it. A span of 0 is a single sample.
+   */
+  addSpan(point: SamplePoint, spanMs: number): void {
+    const end = Math.max(point.t + 1, point.t + spanMs)
+    for (let t = point.t; t < end; t += 1000) this.add({ ...point, t })
+  }
+
   /** Drops seconds older than the span before `nowMs`, and sources left without data. */
   trim(nowMs: number): void {
     const cutoff = Math.floor(nowMs / 1000) - this.spanSeconds

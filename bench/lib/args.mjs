@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util'
 import { EXTRA_SERVER_KINDS, SERVER_KINDS } from './servers.mjs'
 
-export const SCENARIOS = ['fanout', 'memory', 'latency', 'scale', 'slow', 'storm']
+export const SCENARIOS = ['fanout', 'memory', 'latency', 'scale', 'slow', 'storm', 'stampede']
 
 const USAGE = `npm run bench -- [options]
   --only <list>        scenarios: ${SCENARIOS.join(',')} (default: all)
@@ -14,6 +14,8 @@ const USAGE = `npm run bench -- [options]
   --seconds <n>        latency and slow-client stream duration (default 10)
   --rate <n>           events/s of the latency, slow and storm streams (default 10, 10, 4)
   --instances <n>      instances in the scale scenario's cluster (default 3)
+  --viewers <n>        viewers opening the page at once in the stampede (default 500)
+  --sources <list>     sources × 30 min of history in the stampede's cases (default 0,20,100)
   --quick              a few hundred clients, one run: checks the harness, not the servers
   --out <dir>          output directory (default bench/out)
   --build              rebuild the app first (default: only when .output is missing)
@@ -48,6 +50,8 @@ export function readOptions(argv) {
       seconds: { type: 'string' },
       rate: { type: 'string' },
       instances: { type: 'string' },
+      viewers: { type: 'string' },
+      sources: { type: 'string' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       build: { type: 'boolean', default: false },
@@ -95,5 +99,9 @@ export function readOptions(argv) {
       bulkBytes: 7900,
     },
     storm: { clients: clients ?? (quick ? 300 : 10_000), perSecond: rate ?? 4 },
+    stampede: {
+      viewers: positiveInt(values.viewers, 'viewers') ?? (quick ? 30 : 500),
+      sourceCounts: values.sources !== undefined ? values.sources.split(',').map(Number) : quick ? [0, 5] : [0, 20, 100],
+    },
   }
 }

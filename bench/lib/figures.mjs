@@ -8,6 +8,7 @@ export const FORMAT = {
   ms: n => `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`,
   seconds: n => `${n.toFixed(1)} s`,
   count: n => Math.round(n).toLocaleString('en-US'),
+  ratio: n => `${n.toFixed(2)}×`,
 }
 
 /**
@@ -162,5 +163,93 @@ export function figuresFor(options) {
     pick: r => r.duplicates,
     better: 'lower',
   })
+  figures.push(...stampedeFigures(options.stampede))
   return figures.filter(figure => options.scenarios.includes(figure.scenario))
+}
+
+/**
+ * The stampede's figures: one set per history size, each judged against the
+ * same server's empty-log case (the targets are relative to it).
+ */
+function stampedeFigures({ viewers, sourceCounts }) {
+  const figures = []
+  const caseOf = (r, sources) => r.cases?.find(c => c.sources === sources)
+  const empty = r => caseOf(r, 0)
+  const ratioToEmpty = (r, sources, pick) => {
+    const c = caseOf(r, sources)
+    return c && empty(r) ? pick(c) / pick(empty(r)) : NaN
+  }
+  for (const sources of sourceCounts) {
+    const name = sources ? `${sources} sources × 30 min` : 'empty log'
+    const at = pick => (r) => {
+      const c = caseOf(r, sources)
+      return c && c.completed === c.viewers ? pick(c) : NaN
+    }
+    figures.push({
+      scenario: 'stampede',
+      label: `Stampede, ${viewers} viewers, ${name}: ready (stream's first byte) p50`,
+      unit: 'ms',
+      pick: at(c => c.readyP50Ms),
+      better: 'lower',
+    }, {
+      scenario: 'stampede',
+      label: `Stampede, ${viewers} viewers, ${name}: ready p99`,
+      unit: 'ms',
+      pick: at(c => c.readyP99Ms),
+      better: 'lower',
+    }, {
+      scenario: 'stampede',
+      label: `Stampede, ${name}: app CPU per viewer`,
+      unit: 'ms',
+      pick: at(c => c.cpuMsPerViewer),
+      better: 'lower',
+    }, {
+      scenario: 'stampede',
+      label: `Stampede, ${name}: bytes on the wire per viewer (page + history + stream start)`,
+      unit: 'bytes',
+      pick: at(c => c.bytesPerViewer),
+      better: 'lower',
+      ...(sources === 20 ? { target: '≤ 100 KB', met: pb => pb <= 100 * 1024 } : {}),
+    }, {
+      scenario: 'stampede',
+      label: `Stampede, ${name}: history answer on the wire`,
+      unit: 'bytes',
+      pick: at(c => c.historyBytes),
+      better: 'lower',
+    }, {
+      scenario: 'stampede',
+      label: `Stampede, ${name}: peak RSS growth`,
+      unit: 'bytes',
+      pick: at(c => c.peakRssGrowth),
+      better: 'lower',
+      target: '≤ 150 MB',
+      met: pb => pb <= 150 * 1048576,
+    }, {
+      scenario: 'stampede',
+      label: `Stampede, ${name}: Redis CPU`,
+      unit: 'seconds',
+      pick: at(c => c.redisCpuSeconds),
+      better: 'lower',
+    })
+    if (sources) {
+      figures.push({
+        scenario: 'stampede',
+        label: `Stampede, ${name}: ready p99 ÷ empty log`,
+        unit: 'ratio',
+        pick: r => ratioToEmpty(r, sources, c => c.readyP99Ms),
+        better: 'lower',
+        target: '≤ 1.5×',
+        met: pb => pb <= 1.5,
+      }, {
+        scenario: 'stampede',
+        label: `Stampede, ${name}: CPU per viewer ÷ empty log`,
+        unit: 'ratio',
+        pick: r => ratioToEmpty(r, sources, c => c.cpuMsPerViewer),
+        better: 'lower',
+        target: '≤ 1.5×',
+        met: pb => pb <= 1.5,
+      })
+    }
+  }
+  return figures
 }

@@ -17,7 +17,9 @@ export const REFERENCE_PREFIX = 'ref'
 
 export const SERVER_KINDS = ['pulseboard', 'naive', 'floor']
 /** Extra servers the harness knows but does not run unless asked (--servers). */
-export const EXTRA_SERVER_KINDS = ['floor-raw']
+export const EXTRA_SERVER_KINDS = ['floor-raw', 'pulseboard-baseline']
+/** A build of an earlier commit for before/after figures (`pulseboard-baseline`). */
+export const BASELINE_ENTRY = process.env.BENCH_BASELINE_ENTRY ?? '/tmp/pulseboard-baseline/.output/server/index.mjs'
 
 function streamPath(channels) {
   return `/api/sse/dashboard?channels=${channels.join(',')}`
@@ -45,6 +47,8 @@ const SPECS = {
       ...extraEnv,
     }),
   },
+  // The same app built from an earlier commit (BENCH_BASELINE_ENTRY).
+  'pulseboard-baseline': null,
   'naive': {
     entry: resolve(ROOT, 'bench/servers/naive/server.mjs'),
     path: streamPath,
@@ -70,7 +74,7 @@ const SPECS = {
  * @param {{ redisUrl: string, extraEnv?: Record<string,string>, nodeArgs?: string[] }} options
  */
 export async function startServer(kind, { redisUrl, extraEnv = {}, nodeArgs = [] }) {
-  const spec = SPECS[kind]
+  const spec = kind === 'pulseboard-baseline' ? { ...SPECS.pulseboard, entry: BASELINE_ENTRY } : SPECS[kind]
   const port = await freePort()
   const env = { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...spec.env({ redisUrl, extraEnv }) }
   for (const name of ['TEST', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID', 'NODE_OPTIONS']) delete env[name]

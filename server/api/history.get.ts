@@ -2,11 +2,19 @@ import { z } from 'zod'
 import { usePulse } from '../core/pulse'
 import { clientError } from '../core/http'
 import { isEventId } from '../core/broker/event-id'
-import { readMetricHistory } from '../core/metric-history'
+import { firstRetainedId, planHistory, readHistoryFromLog } from '../core/metric-history'
 import { describeIssue } from '../core/payload'
+import { HISTORY_BUCKET_MS, encodeHistory } from '../../shared/history'
+import { bucketOf } from '../core/history/reduction'
+import { useReadPath } from '../core/history/read-path'
+import { sendAnswer } from '../core/answers/send-answer'
 
 /** The charts show at most 30 minutes; a little more covers clock skew. */
 const MAX_LOOKBACK_MS = 60 * 60_000
+/** Longest a request waits for the instance to load its history before reading the log itself. */
+const LOAD_WAIT_MS = 2000
+/** Identical requests within this long share one answer. */
+const SHARE_MS = 1000
 
 const Query = z.object({
   channel: z.literal('metrics', { error: 'only `metrics` has history' }).default('metrics'),
@@ -15,9 +23,10 @@ const Query = z.object({
 })
 
 /**
- * Retained metric samples for the charts: `?since=<epoch ms>` (at most an hour
- * back), optionally `&until=<event id>` so the answer ends exactly where the
- * page's snapshot (and thus its stream) starts.
+ * Chart history (`shared/history.ts`): `?since=<epoch ms>` (at most an hour
+ * back, rounded down to a bucket), optionally `&until=<event id>` so the
+ * answer ends exactly where the page's snapshot (and thus its stream) starts.
+ * Served from the instance's memory when it can be exact, else from the log.
  */
 export default defineEventHandler(async (event) => {
   const parsed = Query.safeParse(getQuery(event))
@@ -26,9 +35,22 @@ export default defineEventHandler(async (event) => {
   const now = Date.now()
   if (since > now + 60_000) throw clientError(event, 400, 'field `since`: in the future')
   const { broker } = usePulse()
-  setResponseHeader(event, 'Cache-Control', 'no-store')
+  const readPath = useReadPath()
+  const sinceBucket = bucketOf(Math.max(since, now - MAX_LOOKBACK_MS), HISTORY_BUCKET_MS)
   try {
-    return await readMetricHistory(broker, Math.max(since, now - MAX_LOOKBACK_MS), until ?? null)
+    const answer = await readPath.answers.get(`history:${sinceBucket}:${until ?? 'newest'}`, SHARE_MS, async () => {
+      const to = until ?? await broker.lastId()
+      const plan = planHistory(sinceBucket * HISTORY_BUCKET_MS, to, await firstRetainedId(broker, to), HISTORY_BUCKET_MS)
+      await readPath.history.whenLoaded(LOAD_WAIT_MS)
+      let reduced = readPath.history.answer(plan)
+      if (reduced) readPath.historyCounts.fromMemory++
+      else {
+        readPath.historyCounts.fromLog++
+        reduced = await readHistoryFromLog(broker, plan)
+      }
+      return encodeHistory(reduced)
+    })
+    return await sendAnswer(event, answer)
   }
   catch {
     setResponseHeader(event, 'Retry-After', 1)

@@ -1,66 +1,56 @@
-import type { Metric } from '../../shared/events'
-import type { MetricColumns, MetricHistory } from '../../shared/snapshot'
+import type { ReducedHistory } from '../../shared/history'
 import type { Broker } from './broker/types'
 import { compareEventIds, formatEventId, ORIGIN_ID, parseEventId } from './broker/event-id'
+import type { HistoryPlan } from './history/reduction'
+import { bucketOf, HistoryBuilder } from './history/reduction'
+import { metricSample } from './history/history-store'
 
-export interface HistoryLimits {
-  /** Most samples answered in one response. */
-  maxSamples: number
-  /** Events per `range` page (the log holds every channel, so most pages are mostly metrics). */
-  pageSize: number
-}
-
-export const DEFAULT_HISTORY_LIMITS: HistoryLimits = { maxSamples: 40_000, pageSize: 2000 }
-
-function emptyColumns(): MetricColumns {
-  return { t: [], cpu: [], memory: [], rps: [], activeConnections: [], errorRate: [] }
+/**
+ * The window an answer covers, the same whichever way it is built.
+ *
+ * Buckets are cut on log time. The first bucket is the one holding `since`,
+ * but never the one holding the oldest retained event or anything before:
+ * that bucket may have lost part of its samples to trimming (or a lost log),
+ * and an instance that kept them in memory must answer exactly what one
+ * that just read the log answers. The bucket holding `until` stays exact.
+ */
+export function planHistory(since: number, until: string, firstRetained: string | null, bucketMs: number): HistoryPlan {
+  const untilBucket = until === ORIGIN_ID ? 0 : bucketOf(parseEventId(until)!.ms, bucketMs)
+  if (firstRetained === null) return { until, bucketMs, startBucket: untilBucket + 1, exactBucket: untilBucket + 1 }
+  const startBucket = Math.max(bucketOf(since, bucketMs), bucketOf(parseEventId(firstRetained)!.ms, bucketMs) + 1)
+  return { until, bucketMs, startBucket, exactBucket: Math.max(startBucket, untilBucket) }
 }
 
 /**
- * Retained metric samples from `since` (epoch ms, by log time) up to the
- * event `until` (inclusive; default: the newest event), one column set per
- * source, oldest first. The dashboard asks for history up to the id of its
- * snapshot and takes everything after that id from the stream, so the two
- * meet without overlap.
+ * Id of the oldest retained durable event up to `until`, or null when there
+ * is none. Reads a few entries: ones the broker refuses as invalid are left
+ * out of its answer.
  */
-export async function readMetricHistory(
-  broker: Pick<Broker, 'range' | 'lastId'>,
-  since: number,
-  until: string | null,
-  limits: HistoryLimits = DEFAULT_HISTORY_LIMITS,
-): Promise<MetricHistory> {
-  const to = until ?? await broker.lastId()
-  // No prototype: source names come from producers (`__proto__` is a valid one).
-  const sources = Object.create(null) as Record<string, MetricColumns>
-  const history: MetricHistory = { channel: 'metrics', since, until: to, truncated: false, sources }
-  if (to === ORIGIN_ID) return history
-  let from = `${since}-0`
-  let samples = 0
-  while (compareEventIds(from, to) <= 0) {
-    const page = await broker.range(from, to, limits.pageSize)
+export async function firstRetainedId(broker: Pick<Broker, 'range'>, until: string): Promise<string | null> {
+  if (until === ORIGIN_ID) return null
+  const [first] = await broker.range(ORIGIN_ID, until, 16)
+  return first?.id ?? null
+}
+
+/**
+ * History built from the retained log (the reference the in-memory history
+ * must equal, and its fallback): every durable metric sample from the plan's
+ * first bucket up to `until` (inclusive), reduced.
+ */
+export async function readHistoryFromLog(broker: Pick<Broker, 'range'>, plan: HistoryPlan, pageSize = 2000): Promise<ReducedHistory> {
+  const builder = new HistoryBuilder(plan)
+  if (plan.until === ORIGIN_ID || plan.startBucket > bucketOf(parseEventId(plan.until)!.ms, plan.bucketMs)) return builder.result()
+  let from = formatEventId({ ms: plan.startBucket * plan.bucketMs, seq: 0 })
+  while (compareEventIds(from, plan.until) <= 0) {
+    const page = await broker.range(from, plan.until, pageSize)
     for (const message of page) {
-      if (message.channel !== 'metrics') continue
-      if (samples >= limits.maxSamples) {
-        history.truncated = true
-        return history
-      }
-      append(history.sources, JSON.parse(message.json) as Metric)
-      samples++
+      const parsed = metricSample(message)
+      if (parsed) builder.add(parsed.source, parsed.sample)
     }
     const last = page.at(-1)?.id
     if (!last) break
     const { ms, seq } = parseEventId(last)!
     from = formatEventId({ ms, seq: seq + 1 })
   }
-  return history
-}
-
-function append(sources: Record<string, MetricColumns>, metric: Metric): void {
-  const columns = sources[metric.source] ??= emptyColumns()
-  columns.t.push(Date.parse(metric.timestamp))
-  columns.cpu.push(metric.cpu)
-  columns.memory.push(metric.memory)
-  columns.rps.push(metric.rps)
-  columns.activeConnections.push(metric.activeConnections)
-  columns.errorRate.push(metric.errorRate)
+  return builder.result()
 }

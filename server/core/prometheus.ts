@@ -55,6 +55,11 @@ export function createPrometheusExporter(pulse: ExporterSource, { defaultMetrics
   new Gauge({ name: 'pulseboard_sources_tracked', help: 'Distinct sources this instance tracks (at most NUXT_MAX_SOURCES)', registers, collect() {
     this.set(sources.size)
   } })
+  new Counter({ name: 'pulseboard_answers_total', help: 'History and snapshot answers: computed, or shared with concurrent and same-second requests', labelNames: ['kind'], registers, collect() {
+    this.reset()
+    this.inc({ kind: 'computed' }, counters.answers.computed)
+    this.inc({ kind: 'shared' }, counters.answers.shared)
+  } })
   total('pulseboard_broker_reconnects_total', 'Times the broker\'s subscriber connection to Redis was re-established', () => broker.stats().reconnects)
   new Gauge({ name: 'pulseboard_broker_ready', help: '1 while the broker carries events (what /health/sse reports), 0 otherwise', registers, collect() {
     this.set(broker.state() === 'ready' ? 1 : 0)

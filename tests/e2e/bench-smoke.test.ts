@@ -21,8 +21,8 @@ describe('benchmark harness smoke run', () => {
   const out = mkdtempSync(join(tmpdir(), 'pulseboard-bench-smoke-'))
   afterAll(() => rmSync(out, { recursive: true, force: true }))
 
-  it('runs fan-out, memory, latency and a reconnect storm end to end and writes results, report and chart', async () => {
-    const child = spawn(process.execPath, ['bench/run.mjs', '--quick', '--only', 'fanout,memory,latency,storm', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] })
+  it('runs fan-out, memory, latency, a reconnect storm and a stampede end to end and writes results, report and chart', async () => {
+    const child = spawn(process.execPath, ['bench/run.mjs', '--quick', '--only', 'fanout,memory,latency,storm,stampede', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk
@@ -52,6 +52,11 @@ describe('benchmark harness smoke run', () => {
       expect(storm.reconnected).toBe(storm.clients)
     }
     expect(run.storm!.pulseboard).toMatchObject({ lostEvents: 0, duplicates: 0 })
+    // The stampede (Pulseboard only: the references have no page or history) with an empty log and with history.
+    const stampede = run.stampede!.pulseboard as unknown as { cases: Array<{ sources: number, viewers: number, completed: number, historyBytes: number }> }
+    expect(stampede.cases.map(c => c.sources)).toEqual([0, 5])
+    for (const c of stampede.cases) expect(c.completed).toBe(c.viewers)
+    expect(stampede.cases[1]!.historyBytes).toBeGreaterThan(stampede.cases[0]!.historyBytes)
 
     const report = readFileSync(join(out, 'RESULTS.md'), 'utf8')
     expect(report).toContain('| Figure | Pulseboard | naive (h3 push) | floor (node:http) | Pulseboard ÷ naive | Pulseboard ÷ floor |')

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { registerEndpoint } from '@nuxt/test-utils/runtime'
 import type { Snapshot } from '#shared/snapshot'
+import { encodeHistory } from '#shared/history'
 import { MAX_ALERTS, useDashboardStore } from '~/stores/dashboard'
 import { ScriptedEventSource } from './scripted-event-source'
 
@@ -27,9 +28,12 @@ registerEndpoint('/api/snapshot', () => {
   snapshotRequests++
   return served
 })
-registerEndpoint('/api/history', () => ({ channel: 'metrics', since: 0, until: served.lastEventId, truncated: false, sources: {
-  'node-a': { t: [T0 - 2000, T0 - 1000], cpu: [10, 20], memory: [1, 2], rps: [0, 0], activeConnections: [0, 0], errorRate: [0, 0] },
-} }))
+const both = (a: number[]) => ({ cpu: a, memory: a, rps: a, activeConnections: a, errorRate: a })
+// One reduced bucket (T0-20 s to T0-10 s: a dip then a spike), then two exact samples.
+registerEndpoint('/api/history', () => encodeHistory({
+  channel: 'metrics', until: served.lastEventId!, bucketMs: 10_000, startBucket: T0 / 10_000 - 3, exactBucket: T0 / 10_000 - 1,
+  sources: new Map([['node-a', { buckets: [T0 / 10_000 - 2], extremes: both([3, 97]), exact: { t: [T0 - 2000, T0 - 1000], values: both([10, 20]) } }]]),
+}))
 
 function alert(message: string, level = 'info') {
   return { level, message, source: 'node-b', timestamp: new Date(T0).toISOString() }
@@ -53,8 +57,12 @@ describe('the dashboard store', () => {
     expect(ScriptedEventSource.latest.withCredentials).toBe(true)
     expect(store.metrics.get('node-a')!.data.cpu).toBe(31.5)
     expect(store.alerts.map(a => a.data.message)).toEqual(['from the snapshot'])
-    // History fills the charts up to the snapshot; the stream continues from there.
-    expect(store.chartCount('node-a')).toBe(3)
+    // History fills the charts up to the snapshot (ten seconds of the reduced
+    // bucket, its dip then its spike, and two exact samples); the stream continues from there.
+    expect(store.chartCount('node-a')).toBe(13)
+    const [times, cpu] = store.chartData('cpu')
+    const at = (ms: number) => cpu![times.indexOf(ms / 1000)]
+    expect([at(T0 - 20_000), at(T0 - 15_000), at(T0 - 11_000), at(T0 - 1000), at(T0)]).toEqual([3, 97, 97, 20, 31.5])
     store.stop()
     expect(ScriptedEventSource.open).toHaveLength(0)
   })

@@ -1,67 +1,61 @@
 import { describe, expect, it } from 'vitest'
 import { MemoryBroker } from '../../server/core/broker/memory-broker'
-import { readMetricHistory } from '../../server/core/metric-history'
+import { firstRetainedId, planHistory, readHistoryFromLog } from '../../server/core/metric-history'
 
 function metric(source: string, cpu: number, ms: number) {
   return JSON.stringify({ source, cpu, memory: 40, rps: 2, activeConnections: 1, errorRate: 0.5, timestamp: new Date(ms).toISOString() })
 }
 
-function setup() {
+function setup(retention = { maxAgeMs: 3_600_000, maxEvents: 10_000 }) {
   let clock = 5_000_000
-  const broker = new MemoryBroker({ maxAgeMs: 3_600_000, maxEvents: 10_000 }, () => clock)
+  const broker = new MemoryBroker(retention, () => clock)
   return { broker, tick: (ms: number) => (clock += ms), now: () => clock }
 }
 
-describe('readMetricHistory', () => {
-  it('returns the metric samples after `since`, columns per source, skipping other channels', async () => {
+describe('history from the log', () => {
+  it('reduces older buckets to their extremes, keeps the bucket of `until` exact and skips other channels', async () => {
     const { broker, tick, now } = setup()
     await broker.publish('metrics', metric('a', 1, now()))
-    tick(1000)
-    const since = now()
-    for (let i = 0; i < 5; i++) {
-      await broker.publish('metrics', metric('a', 10 + i, now()))
+    tick(10_000)
+    for (let i = 0; i < 15; i++) {
+      await broker.publish('metrics', metric('a', i === 3 ? 99 : 10 + i, now()))
       await broker.publish('alerts', JSON.stringify({ level: 'info', message: 'x', source: 'a', timestamp: new Date(now()).toISOString() }))
-      await broker.publish('metrics', metric('b', 20 + i, now()))
       tick(1000)
     }
-    const history = await readMetricHistory(broker, since, null, { maxSamples: 100, pageSize: 3 })
-    expect(history.truncated).toBe(false)
-    expect(history.until).toBe(await broker.lastId())
-    expect(Object.keys(history.sources)).toEqual(['a', 'b'])
-    expect(history.sources.a!.cpu).toEqual([10, 11, 12, 13, 14])
-    expect(history.sources.b!.t).toEqual([0, 1, 2, 3, 4].map(i => since + i * 1000))
-    expect(history.sources.a).toMatchObject({ memory: [40, 40, 40, 40, 40], rps: [2, 2, 2, 2, 2], errorRate: [0.5, 0.5, 0.5, 0.5, 0.5] })
+    const until = await broker.lastId()
+    const plan = planHistory(0, until, await firstRetainedId(broker, until), 10_000)
+    const history = await readHistoryFromLog(broker, plan, 3)
+    const a = history.sources.get('a')!
+    // The first retained event's bucket is left out; 5,010,000–5,019,999 is reduced, the rest exact.
+    expect(a.buckets).toEqual([501])
+    expect(a.extremes.cpu).toEqual([10, 99])
+    expect(a.exact.values.cpu).toEqual([20, 21, 22, 23, 24])
+    expect(a.exact.t).toEqual([0, 1, 2, 3, 4].map(i => 5_020_000 + i * 1000))
   })
 
   it('stops at `until`, so the stream can take over from there', async () => {
     const { broker, tick, now } = setup()
+    await broker.publish('metrics', metric('a', 0, now()))
+    tick(10_000)
     await broker.publish('metrics', metric('a', 1, now()))
     tick(1)
     const until = await broker.publish('metrics', metric('a', 2, now()))
     tick(1)
     await broker.publish('metrics', metric('a', 3, now()))
-    const history = await readMetricHistory(broker, 0, until)
-    expect(history.sources.a!.cpu).toEqual([1, 2])
+    const history = await readHistoryFromLog(broker, planHistory(0, until, await firstRetainedId(broker, until), 10_000))
+    expect(history.sources.get('a')!.exact.values.cpu).toEqual([1, 2])
     expect(history.until).toBe(until)
   })
 
-  it('caps the samples and says so; an empty log gives no sources', async () => {
+  it('an empty log gives no sources; a source named __proto__ stays data', async () => {
     const { broker, tick, now } = setup()
-    expect(await readMetricHistory(broker, 0, null)).toMatchObject({ until: '0-0', sources: {}, truncated: false })
-    for (let i = 0; i < 10; i++) {
-      await broker.publish('metrics', metric('a', i, now()))
-      tick(1)
-    }
-    const history = await readMetricHistory(broker, 0, null, { maxSamples: 4, pageSize: 3 })
-    expect(history.truncated).toBe(true)
-    expect(history.sources.a!.cpu).toEqual([0, 1, 2, 3])
-  })
-
-  it('keeps a source named __proto__ as data', async () => {
-    const { broker, now } = setup()
+    expect((await readHistoryFromLog(broker, planHistory(0, '0-0', null, 10_000))).sources.size).toBe(0)
+    await broker.publish('metrics', metric('x', 0, now()))
+    tick(10_000)
     await broker.publish('metrics', metric('__proto__', 7, now()))
-    const history = await readMetricHistory(broker, 0, null)
-    expect(Object.keys(history.sources)).toEqual(['__proto__'])
-    expect(JSON.parse(JSON.stringify(history)).sources.__proto__.cpu).toEqual([7])
+    const until = await broker.lastId()
+    const history = await readHistoryFromLog(broker, planHistory(0, until, await firstRetainedId(broker, until), 10_000))
+    expect([...history.sources.keys()]).toEqual(['__proto__'])
+    expect(Object.prototype).not.toHaveProperty('cpu')
   })
 })

@@ -1,4 +1,5 @@
 import { usePulse } from '../../core/pulse'
+import { useReadPath } from '../../core/history/read-path'
 
 /** Exact counts for this instance. */
 export default defineEventHandler((event) => {
@@ -15,6 +16,13 @@ export default defineEventHandler((event) => {
     slowDisconnects: counters.slowDisconnects,
     sources: sources.size,
     sourcesRefused: counters.sourcesRefused,
+    answers: { ...counters.answers },
+    history: historyStats(),
     broker: { kind: broker.kind, state: broker.state(), reconnects: broker.stats().reconnects },
   }
 })
+
+function historyStats() {
+  const { history, historyCounts } = useReadPath()
+  return { loaded: history.loaded, sources: history.sourceCount, ...historyCounts }
+}
