@@ -45,10 +45,12 @@ export function openConnections(url: string, timings: ConnectionTimings, logger:
   return connections
 }
 
-export async function closeConnections(connections: RedisConnections): Promise<void> {
-  const all = Object.values(connections)
-  await Promise.allSettled(all.map(connection => connection.quit()))
-  for (const connection of all) connection.disconnect()
+export async function closeConnections({ command, reader, subscriber }: RedisConnections): Promise<void> {
+  // The reader is blocked in XREAD: a QUIT would wait behind it, and it has nothing to flush.
+  reader.disconnect()
+  await Promise.allSettled([command.quit(), subscriber.quit()])
+  command.disconnect()
+  subscriber.disconnect()
 }
 
 /** True for failures that say nothing about the command itself (timeouts, dropped sockets). */
