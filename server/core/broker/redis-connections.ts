@@ -52,9 +52,3 @@ export async function closeConnections({ command, reader, subscriber }: RedisCon
   command.disconnect()
   subscriber.disconnect()
 }
-
-/** True for failures that say nothing about the command itself (timeouts, dropped sockets). */
-export function isTransportError(error: unknown): boolean {
-  const text = String((error as Error)?.message ?? error)
-  return /timed out|isn't writeable|Connection is closed|ECONNRE|EPIPE|max retries|Socket closed|Ready check/i.test(text)
-}
