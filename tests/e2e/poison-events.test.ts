@@ -67,8 +67,10 @@ describe('one bad event never stops the instance', () => {
 
   it('skips a poison entry in the durable log: later events still reach every stream, history still answers', async () => {
     const client = redis.client()
-    // The function accepts it (valid JSON); before, validating it threw and the reader never moved past it.
-    await client.call('FCALL', 'pulseboard_publish', '1', 'dashboard:log', 'alerts', POISON['a timestamp past the last valid date']![1])
+    // The publish function refuses it now, but anything with write access to the key can still
+    // append it; before, validating it threw and the reader never moved past it.
+    await expect(client.call('FCALL', 'pulseboard_publish', '1', 'dashboard:log', 'alerts', POISON['a timestamp past the last valid date']![1])).rejects.toThrow(/INVALID/)
+    await client.xadd('dashboard:log', '*', 'c', 'alerts', 'd', POISON['a timestamp past the last valid date']![1])
     const response = await ingest(app.url, 'alerts', { level: 'warning', message: 'after the poison entry' }, TOKEN)
     expect(response.status).toBe(200)
     await watcher.waitFor(events => events.some(e => e.data.includes('"after the poison entry"')), 'the alert after the poison entry')
