@@ -1,4 +1,4 @@
-import type { MaybeRefOrGetter, Ref, ShallowRef } from 'vue'
+import type { MaybeRef, MaybeRefOrGetter, Ref, ShallowRef } from 'vue'
 import { ref, shallowRef, toValue } from 'vue'
 import { tryOnScopeDispose } from '@vueuse/core'
 
@@ -16,7 +16,7 @@ export interface SseMessage<T> {
 }
 
 /** A URL, or a function called again on every (re)connect (for example to fetch a fresh ticket). */
-export type SseUrl = MaybeRefOrGetter<string> | (() => Promise<string>)
+export type SseUrl = MaybeRef<string> | (() => string | Promise<string>)
 
 export interface UseSseOptions<T> {
   /** Stream URL. A function is called again at every open, so it can carry a fresh resume id or ticket. */

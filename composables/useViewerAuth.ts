@@ -1,4 +1,5 @@
 import type { AuthState } from '~/shared/auth'
+import { announceSignOut } from '~/utils/sign-out-signal'
 
 /**
  * Viewer sign-in state and actions. The state is filled on the server for
@@ -24,6 +25,8 @@ export function useViewerAuth() {
   async function signOut(): Promise<void> {
     await $fetch('/api/auth/logout', { method: 'POST' })
     state.value = { ...state.value, signedIn: false }
+    // The other tabs end their share of the stream too.
+    announceSignOut()
   }
 
   return { state, refresh, signIn, signOut }
