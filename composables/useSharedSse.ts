@@ -161,7 +161,7 @@ export function useSharedSse<T = unknown>(options: UseSharedSseOptions<T>): UseS
   }
 
   function postStatus() {
-    post({ kind: 'status', from: tabId, since: holderSince, status: sse.status.value, attempt: sse.attempt.value, error: sse.error.value })
+    post({ kind: 'status', from: tabId, since: holderSince, status: status.value, attempt: attempt.value, error: error.value })
   }
 
   function onChannelMessage(message: RelayMessage) {
@@ -311,6 +311,15 @@ export function useSharedSse<T = unknown>(options: UseSharedSseOptions<T>): UseS
     else checkStale(reason === 'online')
   }
 
+  /** The stream is dead without knowing it yet: close it, and reconnect the moment the network is back. */
+  function wentOffline() {
+    if (role.value === 'follower' || !joined) return
+    sse.close()
+    status.value = 'reconnecting'
+    error.value = 'offline'
+    if (role.value === 'holder') postStatus()
+  }
+
   function checkStale(force = false) {
     if (role.value === 'follower' || !joined) return
     const quietFor = Date.now() - (sse.lastMessageAt.value ?? 0)
@@ -320,7 +329,7 @@ export function useSharedSse<T = unknown>(options: UseSharedSseOptions<T>): UseS
   function open() {
     wanted = true
     if (import.meta.server) return
-    stopPageLife ??= watchPageLife({ away: leave, back: rejoin, wake: pageWoke })
+    stopPageLife ??= watchPageLife({ away: leave, back: rejoin, wake: pageWoke, offline: wentOffline })
     if (!joined) return join()
     if (role.value === 'follower') startCatchUp()
     else sse.open()
