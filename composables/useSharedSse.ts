@@ -165,10 +165,10 @@ export function useSharedSse<T = unknown>(options: UseSharedSseOptions<T>): UseS
   }
 
   function onChannelMessage(message: RelayMessage) {
-    if (role.value === 'follower') heardFromHolder()
     switch (message.kind) {
       case 'event':
         if (role.value !== 'follower') return
+        heardFromHolder()
         remember(message.event)
         followerReceive(message.event)
         break
@@ -176,6 +176,7 @@ export function useSharedSse<T = unknown>(options: UseSharedSseOptions<T>): UseS
         // Two holders: the lock was taken from the older one (it was silent).
         if (role.value === 'holder' && message.since > holderSince) stepDown()
         if (role.value !== 'follower') return
+        heardFromHolder()
         status.value = message.status
         attempt.value = message.attempt
         error.value = message.error

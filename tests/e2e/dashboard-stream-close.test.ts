@@ -149,7 +149,7 @@ describe('signing out in one tab ends the shared stream in every tab (built serv
 
     // The first tab holds the stream: sign out in the last one.
     await pages[2]!.getByRole('button', { name: 'Sign out' }).click()
-    for (const page of pages) await expect.poll(() => new URL(page.url()).pathname, { timeout: 5000 }).toBe('/login')
     await expect.poll(() => streamsOnServer(app, VIEWER), { timeout: 5000 }).toBe(0)
+    await expect.poll(() => Promise.all(pages.map(page => new URL(page.url()).pathname)), { timeout: 15_000 }).toEqual(['/login', '/login', '/login'])
   })
 })

@@ -140,10 +140,18 @@ describe('dashboard tabs share one stream (built server, HTTP/1.1, headless Chro
   })
 })
 
-/** A page restored from the back/forward cache is live again without a reload. */
-describe('dashboard restored from the back/forward cache (built server, headless Chromium)', () => {
+/**
+ * The holder navigates away (into the back/forward cache): another tab takes
+ * the stream over; back again, the restored page is live without a reload.
+ */
+describe('dashboard tabs and the back/forward cache (built server, headless Chromium)', () => {
   let app: AppServer
   let session: BrowserSession
+
+  async function streamsOnServer(): Promise<number> {
+    const stats = await (await fetch(`${app.url}/api/sse/stats`)).json() as { connectedClients: number }
+    return stats.connectedClients
+  }
 
   beforeAll(async () => {
     app = await startApp({ env: { NUXT_INSTANCE_ID: 'solo', NUXT_SSE_HEARTBEAT_MS: '1000', NUXT_PUBLISH_TOKEN: TOKEN } })
@@ -155,26 +163,43 @@ describe('dashboard restored from the back/forward cache (built server, headless
     await app?.stop()
   })
 
-  it('navigates away and back: live within 2 s, same document', async () => {
-    const { page } = session
+  it('the holder navigates away: the other tab streams; back: live within 2 s, same document', async () => {
+    const { page, context } = session
     const notUsed: string[] = []
-    const cdp = await session.context.newCDPSession(page)
+    const cdp = await context.newCDPSession(page)
     await cdp.send('Page.enable')
     cdp.on('Page.backForwardCacheNotUsed', event => notUsed.push(JSON.stringify(event.notRestoredExplanations)))
     await page.goto(app.url)
     await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 15_000 }).toBe('Connected')
+    // The first tab holds the stream; a second one listens.
+    const other = await context.newPage()
+    await other.goto(app.url)
+    await expect.poll(() => other.getByTestId('connection').textContent(), { timeout: 15_000 }).toBe('Connected')
+    await expect.poll(streamsOnServer, { timeout: 5000 }).toBe(1)
     await page.evaluate(() => {
       (window as unknown as { keptInCache: boolean }).keptInCache = true
     })
+
     await page.goto(`${app.url}/health/live`)
-    const { status, json } = await ingest(app.url, 'alerts', { level: 'warning', message: 'while the page was away', source: 'tabs' }, TOKEN)
-    expect(status).toBe(200)
+    const away = await ingest(app.url, 'alerts', { level: 'warning', message: 'while the holder was away', source: 'tabs' }, TOKEN)
+    expect(away.status).toBe(200)
+    const awayId = (away.json.ids as string[])[0]!
+    await waitFor(async () => (await dashboardState(other)).alerts.some(alert => alert.key === awayId), { timeout: 3000, what: 'the alert in the other tab' })
+    await expect.poll(streamsOnServer, { timeout: 5000 }).toBe(1)
+    // Away for longer than two heartbeats: a stream or lock kept by the cached
+    // page would have evicted it or gone stale.
+    await new Promise(resolve => setTimeout(resolve, 2500))
+
     await page.goBack({ waitUntil: 'commit' })
     const backAt = Date.now()
     await expect.poll(() => page.evaluate(() => (window as unknown as { keptInCache?: boolean }).keptInCache === true), { timeout: 5000 }).toBe(true)
     expect(notUsed).toEqual([])
-    await waitFor(async () => (await dashboardState(page)).alerts.some(alert => alert.key === (json.ids as string[])[0]), { timeout: 2000, what: 'the missed alert' })
+    await waitFor(async () => (await dashboardState(page)).alerts.some(alert => alert.key === awayId), { timeout: 2000, what: 'the missed alert in the restored page' })
     await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: Math.max(100, 2000 - (Date.now() - backAt)) }).toBe('Connected')
     console.info(`restored from the back/forward cache: live after ${Date.now() - backAt} ms`)
+    const after = await ingest(app.url, 'alerts', { level: 'info', message: 'after the return', source: 'tabs' }, TOKEN)
+    const afterId = (after.json.ids as string[])[0]!
+    for (const tab of [page, other]) await waitFor(async () => (await dashboardState(tab)).alerts.some(alert => alert.key === afterId), { timeout: 3000, what: 'the next alert in both tabs' })
+    await expect.poll(streamsOnServer, { timeout: 5000 }).toBe(1)
   })
 })

@@ -100,7 +100,12 @@ export async function openLifecycleBrowser(): Promise<BrowserSession> {
         proc.kill('SIGKILL')
         await exited
       }
-      rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 })
+      }
+      catch {
+        // Chromium's helper processes may still be writing their cache; a temporary directory may stay.
+      }
     },
   }
 }
