@@ -169,6 +169,13 @@ export function useSharedSse<T = unknown>(options: UseSharedSseOptions<T>): UseS
       case 'event':
         if (role.value !== 'follower') return
         heardFromHolder()
+        // Relayed events (heartbeats included) mean the holder's stream is open, even
+        // before its next status, whose timer a hidden holder's browser may delay.
+        if (status.value !== 'open') {
+          status.value = 'open'
+          attempt.value = 0
+          error.value = null
+        }
         remember(message.event)
         followerReceive(message.event)
         break
