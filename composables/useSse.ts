@@ -1,4 +1,4 @@
-import type { MaybeRefOrGetter, Ref, ShallowRef } from 'vue'
+import type { MaybeRef, MaybeRefOrGetter, Ref, ShallowRef } from 'vue'
 import { ref, shallowRef, toValue } from 'vue'
 import { tryOnScopeDispose } from '@vueuse/core'
 
@@ -8,13 +8,19 @@ export interface SseMessage<T> {
   /** SSE `event:` name (`message` when the frame had none). */
   name: string
   data: T
-  /** `id:` of the frame; empty for events without one (heartbeats, live-only). */
+  /**
+   * `id:` of the frame; empty for events that carried none (heartbeats,
+   * live-only events), although the browser reports the previous id for them.
+   */
   id: string
 }
 
+/** A URL, or a function called again on every (re)connect (for example to fetch a fresh ticket). */
+export type SseUrl = MaybeRef<string> | (() => string | Promise<string>)
+
 export interface UseSseOptions<T> {
-  /** Stream URL. A getter is read again at every open, so it can carry a fresh resume id. */
-  url: MaybeRefOrGetter<string>
+  /** Stream URL. A function is called again at every open, so it can carry a fresh resume id or ticket. */
+  url: SseUrl
   /**
    * Event names to listen to.
    * @default ['message']
@@ -71,7 +77,9 @@ export interface UseSseReturn<T> {
   /** Time of the last thing received (event or heartbeat), epoch ms. */
   lastMessageAt: Ref<number | null>
   open: () => void
+  /** Closes for good: no pending retry, watchdog or URL lookup opens it again until `open()`. */
   close: () => void
+  /** Closes and opens again at once (attempts counted from zero). */
   reconnect: () => void
 }
 
@@ -109,6 +117,10 @@ export function useSse<T = unknown>(options: UseSseOptions<T>): UseSseReturn<T> 
   let source: EventSource | null = null
   let retryTimer: ReturnType<typeof setTimeout> | undefined
   let watchdog: ReturnType<typeof setTimeout> | undefined
+  // Every open() and close() starts a new generation; a timer, URL lookup or
+  // onClosed answer that belongs to an older one does nothing.
+  let generation = 0
+  let explicitlyClosed = false
 
   function armWatchdog() {
     clearTimeout(watchdog)
@@ -117,7 +129,7 @@ export function useSse<T = unknown>(options: UseSseOptions<T>): UseSseReturn<T> 
       watchdog = setTimeout(() => {
         error.value = `no heartbeat for ${Math.round(idleMs / 1000)} s`
         attempt.value++
-        reopen()
+        open()
       }, idleMs)
     }
   }
@@ -127,25 +139,37 @@ export function useSse<T = unknown>(options: UseSseOptions<T>): UseSseReturn<T> 
     armWatchdog()
   }
 
-  function onMessage(name: string, event: MessageEvent<string>) {
-    received()
-    const parsed = parse(event.data)
-    // Heartbeats reach `onEvent` (their data is the server clock) but are not data.
-    if (name !== 'heartbeat') {
-      data.value = parsed
-      eventCount.value++
+  function listen(es: EventSource) {
+    // The browser keeps its last event id across events without an `id:`
+    // field (HTML, "server-sent events"), so such an event reports the id of
+    // the event before it. Ids never repeat on one stream: an event whose id
+    // equals the previous one's carried none.
+    let previousId = ''
+    const onMessage = (name: string, event: MessageEvent<string>) => {
+      if (source !== es) return
+      received()
+      const carried = event.lastEventId !== previousId
+      previousId = event.lastEventId
+      const parsed = parse(event.data)
+      // Heartbeats reach `onEvent` (their data is the server clock) but are not data.
+      if (name !== 'heartbeat') {
+        data.value = parsed
+        eventCount.value++
+      }
+      options.onEvent?.({ name, data: parsed, id: carried ? event.lastEventId : '' })
     }
-    options.onEvent?.({ name, data: parsed, id: event.lastEventId })
+    // Heartbeats always count as signs of life, even when not asked for.
+    for (const name of new Set([...events, 'heartbeat'])) {
+      es.addEventListener(name, event => onMessage(name, event as MessageEvent<string>))
+    }
   }
 
-  function open() {
-    if (import.meta.server) return
-    clearTimeout(retryTimer)
-    source?.close()
-    const es = new EventSource(toValue(options.url), { withCredentials })
+  function connect(url: string, mine: number) {
+    if (mine !== generation) return
+    const es = new EventSource(url, { withCredentials })
     source = es
-    status.value = attempt.value > 0 ? 'reconnecting' : 'connecting'
     es.onopen = () => {
+      if (source !== es) return
       status.value = 'open'
       isConnected.value = true
       error.value = null
@@ -162,35 +186,59 @@ export function useSse<T = unknown>(options: UseSseOptions<T>): UseSseReturn<T> 
         error.value = 'connection lost'
         return
       }
-      void gaveUp()
+      void gaveUp(es)
     }
-    // Heartbeats always count as signs of life, even when not asked for.
-    for (const name of new Set([...events, 'heartbeat'])) {
-      es.addEventListener(name, event => onMessage(name, event as MessageEvent<string>))
-    }
+    listen(es)
     armWatchdog()
   }
 
-  async function gaveUp() {
+  function open() {
+    if (import.meta.server) return
+    const mine = ++generation
+    explicitlyClosed = false
+    clearTimeout(retryTimer)
+    clearTimeout(watchdog)
     source?.close()
     source = null
+    isConnected.value = false
+    status.value = attempt.value > 0 ? 'reconnecting' : 'connecting'
+    const url = typeof options.url === 'function' ? options.url() : toValue(options.url)
+    if (typeof url === 'string') return connect(url, mine)
+    url.then(
+      resolved => connect(resolved, mine),
+      (reason: unknown) => {
+        if (mine !== generation) return
+        error.value = `no stream address: ${(reason as Error)?.message ?? String(reason)}`
+        scheduleRetry(mine)
+      },
+    )
+  }
+
+  async function gaveUp(es: EventSource) {
+    es.close()
+    source = null
     clearTimeout(watchdog)
+    const mine = generation
     status.value = 'closed'
     error.value = 'the server refused the stream'
     const keepTrying = (await options.onClosed?.()) !== false
-    if (!autoReconnect || !keepTrying || status.value !== 'closed') return
-    const delay = Math.min(BACKOFF_MAX_MS, 1000 * 2 ** attempt.value) * (0.5 + Math.random() / 2)
-    attempt.value++
-    retryTimer = setTimeout(open, delay)
+    if (!keepTrying) return
+    scheduleRetry(mine)
   }
 
-  function reopen() {
-    source?.close()
-    source = null
-    open()
+  function scheduleRetry(mine: number) {
+    if (!autoReconnect || explicitlyClosed || mine !== generation) return
+    status.value = 'closed'
+    const delay = Math.min(BACKOFF_MAX_MS, 1000 * 2 ** attempt.value) * (0.5 + Math.random() / 2)
+    attempt.value++
+    retryTimer = setTimeout(() => {
+      if (mine === generation && !explicitlyClosed) open()
+    }, delay)
   }
 
   function close() {
+    generation++
+    explicitlyClosed = true
     clearTimeout(retryTimer)
     clearTimeout(watchdog)
     source?.close()
@@ -202,7 +250,7 @@ export function useSse<T = unknown>(options: UseSseOptions<T>): UseSseReturn<T> 
   function reconnect() {
     attempt.value = 0
     error.value = null
-    reopen()
+    open()
   }
 
   if (immediate) open()

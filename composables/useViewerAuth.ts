@@ -1,4 +1,5 @@
 import type { AuthState } from '~/shared/auth'
+import { announceSignOut } from '~/utils/sign-out-signal'
 
 /**
  * Viewer sign-in state and actions. The state is filled on the server for
@@ -25,6 +26,8 @@ export function useViewerAuth() {
     // An (empty) JSON body: the server refuses state changes without a JSON content type (CSRF).
     await $fetch('/api/auth/logout', { method: 'POST', body: {} })
     state.value = { ...state.value, signedIn: false }
+    // The other tabs end their share of the stream too.
+    announceSignOut()
   }
 
   return { state, refresh, signIn, signOut }

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, ref, shallowRef } from 'vue'
+import { ref, shallowRef } from 'vue'
 import type { Alert, Health, LogLine, Metric, MetricField } from '#shared/events'
 import type { Snapshot } from '#shared/snapshot'
 import type { HistoryWire } from '#shared/history'
@@ -7,6 +7,8 @@ import { decodeHistory, historyPoints } from '#shared/history'
 import { EVENT_NAMES, METRIC_FIELDS } from '#shared/channels'
 import { MetricSeries } from '../utils/metric-series'
 import { isAfterEventId } from '../utils/event-order'
+import { statusOf } from '../utils/http-status'
+import type { SseStatus } from '../composables/useSse'
 
 /** A source or health check that has not reported for this long is shown as stale. */
 export const STALE_AFTER_MS = 3000
@@ -33,11 +35,20 @@ export interface FeedItem<T> extends Seen<T> {
 
 type Fetcher = <T>(url: string, options?: { query?: Record<string, string | number> }) => Promise<T>
 
+/** The stream as the header shows it (written by useDashboardStream). */
+export interface ConnectionState {
+  status: SseStatus
+  attempt: number
+  reason: string | null
+  eventCount: number
+}
+
 /**
- * Owns the dashboard's single stream connection and everything it carries.
- * The state starts from the server's snapshot (SSR payload) and the stream
- * continues from the snapshot's event id, so nothing is repeated or skipped.
- * Components read through useMetrics/useAlerts/useLogs/useHealth.
+ * What the dashboard shows. The state starts from the server's snapshot (SSR
+ * payload); the stream (composables/useDashboardStream.ts) feeds `receive`
+ * from the snapshot's event id on, and `receive` drops what it already has,
+ * so nothing is repeated or skipped. Components read through
+ * useMetrics/useAlerts/useLogs/useHealth.
  */
 export const useDashboardStore = defineStore('dashboard', () => {
   // State: serialised into the SSR payload, so the first client render equals the server's.
@@ -57,6 +68,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
   const localTime = ref(false)
   const lastEventAt = ref<number | null>(null)
   const seq = ref(0)
+  const connection = ref<ConnectionState>({ status: 'idle', attempt: 0, reason: null, eventCount: 0 })
 
   // Browser-only: chart data lives outside reactive state (large, not serialisable).
   const series = new MetricSeries(CHART_SPAN_MS / 1000)
@@ -67,20 +79,6 @@ export const useDashboardStore = defineStore('dashboard', () => {
   let fetcher: Fetcher = (url, options) => $fetch(url, options) as never
 
   const serverNow = () => Date.now() + clockOffset
-
-  const sse = useSse<unknown>({
-    url: () => streamUrl(lastEventId.value),
-    events: ['metric-update', 'alert', 'log', 'health', 'reset'],
-    withCredentials: true,
-    immediate: false,
-    idleTimeoutMs: () => heartbeatMs.value * 2,
-    onEvent: ({ name, data, id }) => receive(name, data, id),
-    onClosed: () => checkAccess(),
-  })
-
-  function streamUrl(resumeId: string | null): string {
-    return resumeId ? `/api/sse/dashboard?lastEventId=${encodeURIComponent(resumeId)}` : '/api/sse/dashboard'
-  }
 
   function nextKey(id: string | undefined): { key: string, seq: number } {
     seq.value++
@@ -150,10 +148,8 @@ export const useDashboardStore = defineStore('dashboard', () => {
       if (typeof data === 'number') clockOffset = data - Date.now()
       return
     }
-    if (name === 'reset') {
-      void resync()
-      return
-    }
+    // A reset is the stream's business (useDashboardStream reloads the snapshot).
+    if (name === 'reset') return
     if (id) {
       if (!isAfterEventId(id, lastEventId.value)) return
       lastEventId.value = id
@@ -181,37 +177,13 @@ export const useDashboardStore = defineStore('dashboard', () => {
     }
   }
 
-  /** The resume point is gone (log trimmed or lost): start again from a fresh snapshot. */
-  async function resync(): Promise<void> {
-    const refused = lastEventId.value
-    sse.close()
-    try {
-      applySnapshot(await fetcher<Snapshot>('/api/snapshot'), Date.now())
-    }
-    catch (error) {
-      if (statusOf(error) === 401) {
-        await navigateTo('/login')
-        return
-      }
-    }
-    // The snapshot offers the very id the server just refused: go live
-    // rather than loop between reset and resync.
-    if (lastEventId.value === refused) lastEventId.value = null
-    sse.open()
-    void loadHistory()
-  }
-
-  /** After the browser gave up on the stream: 401 means the session is gone. */
-  async function checkAccess(): Promise<boolean> {
-    try {
-      await fetcher('/api/snapshot')
-      return true
-    }
-    catch (error) {
-      if (statusOf(error) !== 401) return true
-      await navigateTo('/login')
-      return false
-    }
+  /**
+   * After hydration only the state came from the server: the snapshot's id is
+   * where both the stream and the chart history start from. Called before the
+   * stream opens.
+   */
+  function takeHandoff(): void {
+    snapshotId ??= lastEventId.value
   }
 
   /**
@@ -233,8 +205,8 @@ export const useDashboardStore = defineStore('dashboard', () => {
     }
   }
 
-  /** Browser only: opens the stream from the snapshot's id, loads chart history, starts the clock. */
-  async function start(): Promise<void> {
+  /** Browser only: starts the server clock, ticking once a second. */
+  function startClock(): void {
     if (import.meta.server || ticker) return
     clockOffset = now.value - Date.now()
     localTime.value = true
@@ -243,35 +215,12 @@ export const useDashboardStore = defineStore('dashboard', () => {
       series.trim(now.value)
       forgetSilent(now.value)
     }, 1000)
-    if (!loaded.value) {
-      try {
-        await loadSnapshot()
-      }
-      catch {
-        // Only a 401 escapes loadSnapshot.
-        await navigateTo('/login')
-        return
-      }
-    }
-    // After hydration only the state came from the server: the snapshot's id
-    // is where both the stream and the chart history start from.
-    snapshotId ??= lastEventId.value
-    sse.open()
-    await loadHistory()
   }
 
-  function stop(): void {
+  function stopClock(): void {
     clearInterval(ticker)
     ticker = undefined
-    sse.close()
   }
-
-  const connection = computed(() => ({
-    status: sse.status.value,
-    attempt: sse.attempt.value,
-    reason: sse.error.value,
-    eventCount: sse.eventCount.value,
-  }))
 
   return {
     metrics, alerts, logs, health, lastEventId, heartbeatMs, complete, loaded, loadError, now, localTime, lastEventAt, seq,
@@ -279,11 +228,6 @@ export const useDashboardStore = defineStore('dashboard', () => {
     chartData: (field: MetricField) => series.aligned(field),
     chartSources: () => series.sources,
     chartCount: (source: string) => series.count(source),
-    loadSnapshot, applySnapshot, receive, start, stop, reconnect: () => sse.reconnect(),
+    loadSnapshot, applySnapshot, receive, takeHandoff, loadHistory, startClock, stopClock,
   }
 })
-
-function statusOf(error: unknown): number | undefined {
-  const e = error as { statusCode?: number, status?: number, response?: { status?: number } }
-  return e?.statusCode ?? e?.status ?? e?.response?.status
-}

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { createError } from 'h3'
 import { registerEndpoint } from '@nuxt/test-utils/runtime'
+import { effectScope } from 'vue'
 import { useDashboardStore } from '~/stores/dashboard'
+import { useDashboardStream } from '~/composables/useDashboardStream'
 import { ScriptedEventSource } from './scripted-event-source'
 
 const T0 = Date.parse('2026-05-01T12:00:00.000Z')
@@ -13,12 +15,17 @@ registerEndpoint('/api/snapshot', () => {
 })
 registerEndpoint('/api/history', () => ({ channel: 'metrics', since: 0, until: `${T0}-1`, truncated: false, sources: {} }))
 
-describe('the dashboard store without a session', () => {
+function dashboardStream() {
+  return effectScope().run(() => useDashboardStream({ share: false }))!
+}
+
+describe('the dashboard stream without a session', () => {
   it('goes to /login when the stream is refused and the snapshot answers 401, and stops retrying', async () => {
     ScriptedEventSource.install()
     setActivePinia(createPinia())
     const store = useDashboardStore()
-    await store.start()
+    const stream = dashboardStream()
+    await stream.start()
     const router = useRouter()
     signedIn = false
     ScriptedEventSource.latest.refuse()
@@ -27,7 +34,7 @@ describe('the dashboard store without a session', () => {
     // A scheduled retry would have counted an attempt first.
     expect(store.connection.attempt).toBe(0)
     expect(ScriptedEventSource.instances).toHaveLength(1)
-    store.stop()
+    stream.stop()
   })
 
   it('goes to /login when the browser cannot load the snapshot at all', async () => {
@@ -35,7 +42,7 @@ describe('the dashboard store without a session', () => {
     setActivePinia(createPinia())
     await useRouter().replace('/')
     signedIn = false
-    await useDashboardStore().start()
+    await dashboardStream().start()
     await expect.poll(() => useRouter().currentRoute.value.path).toBe('/login')
     expect(ScriptedEventSource.instances).toHaveLength(0)
   })

@@ -1,9 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest'
+import { effectScope } from 'vue'
 import { createPinia, setActivePinia } from 'pinia'
 import { registerEndpoint } from '@nuxt/test-utils/runtime'
 import type { Snapshot } from '#shared/snapshot'
 import { encodeHistory } from '#shared/history'
 import { MAX_ALERTS, useDashboardStore } from '~/stores/dashboard'
+import { useDashboardStream } from '~/composables/useDashboardStream'
 import { ScriptedEventSource } from './scripted-event-source'
 
 const T0 = Date.parse('2026-05-01T12:00:00.000Z')
@@ -24,8 +26,11 @@ function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
 
 let served: Snapshot = snapshot()
 let snapshotRequests = 0
-registerEndpoint('/api/snapshot', () => {
+/** While set, /api/snapshot answers only once it resolves. */
+let snapshotGate: Promise<void> | null = null
+registerEndpoint('/api/snapshot', async () => {
   snapshotRequests++
+  await snapshotGate
   return served
 })
 const both = (a: number[]) => ({ cpu: a, memory: a, rps: a, activeConnections: a, errorRate: a })
@@ -39,19 +44,27 @@ function alert(message: string, level = 'info') {
   return { level, message, source: 'node-b', timestamp: new Date(T0).toISOString() }
 }
 
-describe('the dashboard store', () => {
+/** The store and its stream, as pages/index.vue uses them (this tab on its own). */
+function dashboard() {
+  const store = useDashboardStore()
+  const stream = effectScope().run(() => useDashboardStream({ share: false }))!
+  return { store, stream }
+}
+
+describe('the dashboard store and its stream', () => {
   beforeEach(() => {
     ScriptedEventSource.install()
     setActivePinia(createPinia())
     served = snapshot()
     snapshotRequests = 0
+    snapshotGate = null
   })
 
   it('opens one stream, with credentials, from the id the snapshot was taken at', async () => {
-    const store = useDashboardStore()
+    const { store, stream } = dashboard()
     await store.loadSnapshot()
-    await store.start()
-    await store.start()
+    await stream.start()
+    await stream.start()
     expect(ScriptedEventSource.instances).toHaveLength(1)
     expect(ScriptedEventSource.latest.url).toBe(`/api/sse/dashboard?lastEventId=${T0}-4`)
     expect(ScriptedEventSource.latest.withCredentials).toBe(true)
@@ -63,42 +76,46 @@ describe('the dashboard store', () => {
     const [times, cpu] = store.chartData('cpu')
     const at = (ms: number) => cpu![times.indexOf(ms / 1000)]
     expect([at(T0 - 20_000), at(T0 - 15_000), at(T0 - 11_000), at(T0 - 1000), at(T0)]).toEqual([3, 97, 97, 20, 31.5])
-    store.stop()
+    stream.stop()
     expect(ScriptedEventSource.open).toHaveLength(0)
   })
 
   it('applies events after the snapshot once, and drops what the snapshot already had', async () => {
-    const store = useDashboardStore()
+    const { store, stream } = dashboard()
     await store.loadSnapshot()
-    await store.start()
+    await stream.start()
     const source = ScriptedEventSource.latest
     source.open()
     source.emit('alert', alert('already in the snapshot'), `${T0}-3`)
     source.emit('alert', alert('new one'), `${T0}-5`)
-    source.emit('alert', alert('new one'), `${T0}-5`)
+    // Raw PUBLISH: no `id:`, so the browser reports the previous id with it.
     source.emit('alert', alert('live-only, no id'))
+    source.emit('metric-update', { source: 'node-c', cpu: 7, memory: 1, rps: 1, activeConnections: 0, errorRate: 0, timestamp: new Date(T0).toISOString() })
     source.emit('metric-update', { source: 'node-b', cpu: 90, memory: 1, rps: 1, activeConnections: 0, errorRate: 0, timestamp: new Date(T0).toISOString() }, `${T0 + 1}-0`)
+    // A new stream that starts before what the page has: the repeat is dropped.
+    stream.reconnect()
+    ScriptedEventSource.latest.open()
+    ScriptedEventSource.latest.emit('alert', alert('new one'), `${T0}-5`)
     expect(store.alerts.map(a => a.data.message)).toEqual(['live-only, no id', 'new one', 'from the snapshot'])
     expect(store.lastEventId).toBe(`${T0 + 1}-0`)
-    expect([...store.metrics.keys()].sort()).toEqual(['node-a', 'node-b'])
-    expect(store.connection.eventCount).toBe(5)
-    store.stop()
+    expect([...store.metrics.keys()].sort()).toEqual(['node-a', 'node-b', 'node-c'])
+    stream.stop()
   })
 
   it('keeps the alert list bounded, newest first', async () => {
-    const store = useDashboardStore()
+    const { store, stream } = dashboard()
     await store.loadSnapshot()
-    await store.start()
+    await stream.start()
     for (let i = 0; i < MAX_ALERTS + 20; i++) ScriptedEventSource.latest.emit('alert', alert(`alert ${i}`), `${T0 + 10}-${i}`)
     expect(store.alerts).toHaveLength(MAX_ALERTS)
     expect(store.alerts[0]!.data.message).toBe(`alert ${MAX_ALERTS + 19}`)
-    store.stop()
+    stream.stop()
   })
 
   it('on reset, reloads the snapshot and reopens the stream from its id', async () => {
-    const store = useDashboardStore()
+    const { store, stream } = dashboard()
     await store.loadSnapshot()
-    await store.start()
+    await stream.start()
     served = snapshot({ lastEventId: `${T0 + 60_000}-0`, alerts: [] })
     ScriptedEventSource.latest.emit('reset', { reason: 'expired' })
     await expect.poll(() => ScriptedEventSource.instances.length).toBe(2)
@@ -106,24 +123,74 @@ describe('the dashboard store', () => {
     expect(ScriptedEventSource.latest.url).toBe(`/api/sse/dashboard?lastEventId=${T0 + 60_000}-0`)
     expect(ScriptedEventSource.open).toHaveLength(1)
     expect(store.alerts).toEqual([])
-    store.stop()
+    stream.stop()
   })
 
   it('does not loop when the fresh snapshot offers the id that was just refused', async () => {
-    const store = useDashboardStore()
+    const { store, stream } = dashboard()
     await store.loadSnapshot()
-    await store.start()
+    await stream.start()
     ScriptedEventSource.latest.emit('reset', { reason: 'unknown-id' })
     await expect.poll(() => ScriptedEventSource.instances.length).toBe(2)
     expect(ScriptedEventSource.latest.url).toBe('/api/sse/dashboard')
-    store.stop()
+    stream.stop()
   })
 
   it('starts from the snapshot endpoint in the browser when the page had none', async () => {
-    const store = useDashboardStore()
-    await store.start()
+    const { stream } = dashboard()
+    await stream.start()
     expect(snapshotRequests).toBe(1)
     expect(ScriptedEventSource.latest.url).toContain(`lastEventId=${T0}-4`)
-    store.stop()
+    stream.stop()
+  })
+
+  describe('stays closed once stopped', () => {
+    it('while a resync waits for the snapshot', async () => {
+      const { stream } = dashboard()
+      await stream.start()
+      let answer!: () => void
+      snapshotGate = new Promise((resolve) => {
+        answer = resolve
+      })
+      ScriptedEventSource.latest.emit('reset', { reason: 'expired' })
+      await expect.poll(() => snapshotRequests).toBe(2)
+      stream.stop()
+      answer()
+      await new Promise(resolve => setTimeout(resolve, 100))
+      expect(ScriptedEventSource.instances).toHaveLength(1)
+      expect(ScriptedEventSource.open).toHaveLength(0)
+    })
+
+    it('while the access check after a refused stream is still out', async () => {
+      const { stream } = dashboard()
+      await stream.start()
+      let answer!: () => void
+      snapshotGate = new Promise((resolve) => {
+        answer = resolve
+      })
+      ScriptedEventSource.latest.refuse()
+      await expect.poll(() => snapshotRequests).toBe(2)
+      stream.stop()
+      answer()
+      // Longer than the first backoff step (at most 1 s).
+      await new Promise(resolve => setTimeout(resolve, 1200))
+      expect(ScriptedEventSource.instances).toHaveLength(1)
+      expect(ScriptedEventSource.open).toHaveLength(0)
+    })
+
+    it('while the page is still loading its first snapshot', async () => {
+      const { store, stream } = dashboard()
+      let answer!: () => void
+      snapshotGate = new Promise((resolve) => {
+        answer = resolve
+      })
+      const starting = stream.start()
+      await expect.poll(() => snapshotRequests).toBe(1)
+      stream.stop()
+      answer()
+      await starting
+      expect(store.loaded).toBe(true)
+      expect(ScriptedEventSource.instances).toHaveLength(0)
+    })
   })
 })

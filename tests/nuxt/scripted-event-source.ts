@@ -14,6 +14,8 @@ export class ScriptedEventSource extends EventTarget {
   onopen: ((event: Event) => void) | null = null
   onerror: ((event: Event) => void) | null = null
   readonly withCredentials: boolean
+  /** The last event id buffer: kept across events without `id:` and across the browser's own reconnects. */
+  lastEventId = ''
 
   constructor(readonly url: string, init?: { withCredentials?: boolean }) {
     super()
@@ -40,8 +42,13 @@ export class ScriptedEventSource extends EventTarget {
     this.onopen?.(new Event('open'))
   }
 
-  emit(name: string, data: unknown, id = ''): void {
-    const event = new MessageEvent(name, { data: typeof data === 'string' ? data : JSON.stringify(data), lastEventId: id })
+  /**
+   * Dispatches one event. `id` is the frame's `id:` field; without one the
+   * event reports the previous id, as browsers do (HTML, "server-sent events").
+   */
+  emit(name: string, data: unknown, id?: string): void {
+    if (id !== undefined) this.lastEventId = id
+    const event = new MessageEvent(name, { data: typeof data === 'string' ? data : JSON.stringify(data), lastEventId: this.lastEventId })
     this.dispatchEvent(event)
   }
 

@@ -106,4 +106,87 @@ describe('useSse', () => {
     sse.open()
     expect(ScriptedEventSource.instances).toHaveLength(1)
   })
+
+  it('reports an empty id for events that carried none, although the browser repeats the previous one', () => {
+    const seen: string[] = []
+    run({ url: '/s', events: ['alert'], onEvent: ({ name, id }) => seen.push(`${name}:${id}`) })
+    const source = ScriptedEventSource.latest
+    source.open()
+    source.emit('alert', { n: 1 }, '5-0')
+    source.emit('alert', { n: 2 })
+    source.emit('heartbeat', 1)
+    source.emit('alert', { n: 3 }, '5-1')
+    // The browser's own reconnect keeps the buffer: the first id-less event after it too.
+    source.drop()
+    source.open()
+    source.emit('alert', { n: 4 })
+    source.emit('alert', { n: 5 }, '6-0')
+    expect(source.lastEventId).toBe('6-0')
+    expect(seen).toEqual(['alert:5-0', 'alert:', 'heartbeat:', 'alert:5-1', 'alert:', 'alert:6-0'])
+  })
+
+  it('calls an async url on every (re)connect, so each one can carry a fresh ticket', async () => {
+    vi.useFakeTimers()
+    let tickets = 0
+    const { sse } = run({ url: async () => `/s?ticket=t${++tickets}` })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(ScriptedEventSource.latest.url).toBe('/s?ticket=t1')
+    ScriptedEventSource.latest.open()
+    ScriptedEventSource.latest.refuse()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(ScriptedEventSource.latest.url).toBe('/s?ticket=t2')
+    sse.reconnect()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(ScriptedEventSource.instances.map(source => source.url)).toEqual(['/s?ticket=t1', '/s?ticket=t2', '/s?ticket=t3'])
+    expect(ScriptedEventSource.open).toHaveLength(1)
+  })
+
+  describe('an explicit close wins over everything pending', () => {
+    it('over the backoff timer', async () => {
+      vi.useFakeTimers()
+      const { sse } = run({ url: '/s' })
+      ScriptedEventSource.latest.refuse()
+      await vi.advanceTimersByTimeAsync(0)
+      sse.close()
+      await vi.advanceTimersByTimeAsync(60_000)
+      expect(ScriptedEventSource.instances).toHaveLength(1)
+      expect(sse.status.value).toBe('closed')
+    })
+
+    it('over an onClosed check still running', async () => {
+      vi.useFakeTimers()
+      let answer!: (keepTrying: boolean) => void
+      const { sse } = run({ url: '/s', onClosed: () => new Promise<boolean>((resolve) => {
+        answer = resolve
+      }) })
+      ScriptedEventSource.latest.refuse()
+      sse.close()
+      answer(true)
+      await vi.advanceTimersByTimeAsync(60_000)
+      expect(ScriptedEventSource.instances).toHaveLength(1)
+      expect(ScriptedEventSource.open).toHaveLength(0)
+    })
+
+    it('over a URL lookup still running', async () => {
+      let give!: (url: string) => void
+      const { sse } = run({ url: () => new Promise<string>((resolve) => {
+        give = resolve
+      }) })
+      sse.close()
+      give('/s?ticket=late')
+      await new Promise(resolve => setTimeout(resolve, 0))
+      expect(ScriptedEventSource.instances).toHaveLength(0)
+      expect(sse.status.value).toBe('closed')
+    })
+
+    it('over the idle watchdog', async () => {
+      vi.useFakeTimers()
+      const { sse } = run({ url: '/s', idleTimeoutMs: 1000 })
+      ScriptedEventSource.latest.open()
+      sse.close()
+      await vi.advanceTimersByTimeAsync(10_000)
+      expect(ScriptedEventSource.instances).toHaveLength(1)
+      expect(ScriptedEventSource.open).toHaveLength(0)
+    })
+  })
 })
