@@ -1,4 +1,6 @@
 import { hostname } from 'node:os'
+import type { RedisTarget } from './broker/redis-connection'
+import { readRedisTarget } from './broker/redis-connection'
 
 /**
  * Pulseboard's settings. Defaults live in `nuxt.config.ts` (runtimeConfig) so
@@ -7,7 +9,12 @@ import { hostname } from 'node:os'
  */
 export interface PulseConfig {
   redisUrl: string
+  /** Single Redis, Sentinel or Cluster; null: the embedded broker. */
+  redis: RedisTarget | null
   redisPrefix: string
+  /** Replicas that must confirm a durable publish (`WAIT`) before it is acknowledged; 0: none. */
+  redisWaitReplicas: number
+  redisWaitTimeoutMs: number
   instanceId: string
   sseHeartbeatMs: number
   sseRetryMs: number
@@ -36,6 +43,13 @@ function positive(raw: unknown, name: string, fallback: number): number {
   return value
 }
 
+function count(raw: unknown, name: string, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number >= 0, got ${String(raw)}`)
+  return value
+}
+
 function text(raw: unknown): string {
   return raw === undefined || raw === null ? '' : String(raw)
 }
@@ -45,6 +59,15 @@ export function readPulseConfig(runtime: Loose): PulseConfig {
   if (ratio > 1) throw new Error('NUXT_ALERT_CLEAR_RATIO must be at most 1')
   return {
     redisUrl: text(runtime.redisUrl),
+    redis: readRedisTarget({
+      redisUrl: text(runtime.redisUrl),
+      redisSentinels: text(runtime.redisSentinels),
+      redisSentinelName: text(runtime.redisSentinelName),
+      redisSentinelPassword: text(runtime.redisSentinelPassword),
+      redisClusterNodes: text(runtime.redisClusterNodes),
+    }),
+    redisWaitReplicas: count(runtime.redisWaitReplicas, 'NUXT_REDIS_WAIT_REPLICAS', 0),
+    redisWaitTimeoutMs: positive(runtime.redisWaitTimeoutMs, 'NUXT_REDIS_WAIT_TIMEOUT_MS', 500),
     redisPrefix: text(runtime.redisPrefix) || 'dashboard',
     instanceId: text(runtime.instanceId) || `${hostname()}-${process.pid}`,
     sseHeartbeatMs: positive(runtime.sseHeartbeatMs, 'NUXT_SSE_HEARTBEAT_MS', 15_000),

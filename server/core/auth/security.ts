@@ -4,6 +4,7 @@ import type { SecurityConfig } from './security-config'
 import { ViewerSessions } from './viewer-session'
 import type { TicketStore } from './tickets/ticket-store'
 import { MemoryTicketStore } from './tickets/memory-ticket-store'
+import type { RedisTarget } from '../broker/redis-connection'
 import { RedisTicketStore } from './tickets/redis-ticket-store'
 import { normalizeAddress, TrustedProxies } from '../limits/client-ip'
 import { ConnectionLimiter } from '../limits/connection-limiter'
@@ -28,7 +29,8 @@ export interface Security {
 }
 
 export interface SecurityDeps {
-  redisUrl: string
+  /** Where tickets live; null: in this instance's memory. */
+  redis: RedisTarget | null
   redisPrefix: string
   logger: Logger
 }
@@ -36,8 +38,8 @@ export interface SecurityDeps {
 export function createSecurity(config: SecurityConfig, deps: SecurityDeps): Security {
   const proxies = new TrustedProxies(config.trustedProxies)
   let tickets: TicketStore
-  if (deps.redisUrl) {
-    const store = new RedisTicketStore(deps.redisUrl, deps.redisPrefix, deps.logger)
+  if (deps.redis) {
+    const store = new RedisTicketStore(deps.redis, deps.redisPrefix, deps.logger)
     store.start()
     tickets = store
   }
