@@ -105,7 +105,7 @@ export function createRedisConnection(target: RedisTarget, options: ConnectionOp
     case 'single':
       return new Redis(target.url, base)
     case 'sentinel':
-      return new Redis({
+      return reviveAfterDetectorRace(new Redis({
         ...base,
         sentinels: target.sentinels,
         name: target.name,
@@ -115,7 +115,7 @@ export function createRedisConnection(target: RedisTarget, options: ConnectionOp
         role: 'master',
         failoverDetector: true,
         sentinelRetryStrategy: times => Math.min(100 * times, 2000),
-      })
+      }))
     case 'cluster': {
       const clusterOptions: ClusterOptions = {
         lazyConnect: true,
@@ -130,4 +130,24 @@ export function createRedisConnection(target: RedisTarget, options: ConnectionOp
       return new Cluster(target.nodes, clusterOptions)
     }
   }
+}
+
+/**
+ * ioredis 5 ends a Sentinel connection for good ("Connection is closed.",
+ * status `end`) when the failover detector of the previous connection fires
+ * while the client is already reconnecting, which is exactly what a killed
+ * primary causes. Only that path fails a connect attempt with this message;
+ * `quit()`/`disconnect()` end without it. Start such a connection again.
+ */
+function reviveAfterDetectorRace(redis: Redis): Redis {
+  let revive = false
+  redis.on('error', (error: Error) => {
+    if (redis.status === 'connecting' && error.message === 'Connection is closed.') revive = true
+  })
+  redis.on('end', () => {
+    if (!revive) return
+    revive = false
+    setTimeout(() => redis.connect().catch(() => {}), 100).unref()
+  })
+  return redis
 }
