@@ -77,3 +77,40 @@ export function parseProbe(reply: unknown): LogProbe {
   const [runId, epoch, lastId, firstId, present] = reply as [string, string | null, string | null, string | null, number]
   return { runId, epoch: epoch ?? null, lastId: lastId ?? null, firstId: firstId ?? null, cursorPresent: present > 0 }
 }
+
+/**
+ * What one instance knows about the log it reads: the epoch it saw and the
+ * Redis process that answered. `check` probes (at most once per `everyMs`
+ * unless forced after an error) and says whether the reader may go on.
+ */
+export class LogGuard {
+  private epoch: string | null = null
+  private runId: string | null = null
+  private checkedAt = -Infinity
+  /** The Redis process holding the log changed (failover or restart). */
+  primaryChanges = 0
+  /** The log was found lost or replaced; clients were told to reset. */
+  logResets = 0
+
+  constructor(
+    private readonly probe: (cursor: string) => Promise<LogProbe>,
+    private readonly everyMs = 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** True when a probe is due (or `force`): call `check` then. */
+  due(force = false): boolean {
+    return force || this.now() - this.checkedAt >= this.everyMs
+  }
+
+  async check(cursor: string): Promise<LogVerdict> {
+    const result = await this.probe(cursor)
+    this.checkedAt = this.now()
+    if (this.runId !== null && result.runId !== this.runId) this.primaryChanges++
+    this.runId = result.runId
+    const verdict = judgeLog({ epoch: this.epoch, cursor }, result)
+    this.epoch = result.epoch
+    if (verdict.kind !== 'same') this.logResets++
+    return verdict
+  }
+}
