@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { AppServer } from '../helpers/app-server'
+import { startApp } from '../helpers/app-server'
+import type { ClusterTopology } from '../helpers/redis-topology-cluster'
+import { startClusterTopology } from '../helpers/redis-topology-cluster'
+import { expectExactlyOnce, startIdempotentCollector } from '../helpers/failover-drill'
+import { SseStream } from '../helpers/sse-client'
+import { waitFor } from '../helpers/wait'
+
+const TOKEN = 'publisher-token-for-cluster-tests'
+const LOG_KEY = '{dashboard}:log'
+
+const healthStatus = async (app: AppServer) => (await fetch(`${app.url}/health/sse`)).status
+
+describe('Cluster: the primary that owns the dashboard\'s slot is killed, two instances, WAIT 1', () => {
+  let topology: ClusterTopology
+  const apps: AppServer[] = []
+  beforeAll(async () => {
+    topology = await startClusterTopology()
+    for (const id of ['cluster-a', 'cluster-b']) {
+      apps.push(await startApp({
+        env: {
+          NUXT_INSTANCE_ID: id,
+          NUXT_REDIS_CLUSTER_NODES: topology.nodeList,
+          NUXT_REDIS_WAIT_REPLICAS: '1',
+          NUXT_PUBLISH_TOKEN: TOKEN,
+          NUXT_SSE_HEARTBEAT_MS: '1000',
+        },
+      }))
+    }
+    await waitFor(async () => (await Promise.all(apps.map(healthStatus))).every(status => status === 200), { what: 'both instances ready on the cluster' })
+  })
+  afterAll(async () => {
+    await Promise.all(apps.map(app => app.stop()))
+    await topology?.stop()
+  })
+
+  it('keeps its keys in one slot, and after the failover every acknowledged event reaches a client on each instance exactly once', async () => {
+    const streams = await Promise.all(apps.map(app => SseStream.open(`${app.url}/api/sse/dashboard?channels=alerts`)))
+    const collector = startIdempotentCollector(apps.map(app => app.url), TOKEN)
+    await waitFor(() => collector.acknowledged.length >= 10, { what: 'ten events before the fault' })
+
+    // The log lives under the dashboard's hash tag, on the node that owns its slot.
+    const owner = await topology.ownerOf(LOG_KEY)
+    const probe = owner.connect()
+    await probe.connect()
+    expect(await probe.xlen(LOG_KEY)).toBeGreaterThanOrEqual(10)
+    probe.disconnect()
+
+    const killedAt = Date.now()
+    await owner.kill()
+    await topology.waitForNewOwner(LOG_KEY, owner)
+    await waitFor(async () => (await Promise.all(apps.map(healthStatus))).every(status => status === 200), { what: 'both instances healthy again', timeout: 20_000, interval: 100 })
+    const recoveredAt = Date.now()
+    const before = collector.acknowledged.length
+    await waitFor(() => collector.acknowledged.length >= before + 10, { what: 'ten events after the failover', timeout: 20_000 })
+    await collector.stop()
+
+    const last = collector.acknowledged.at(-1)!.id
+    const resets: number[] = []
+    for (const stream of streams) {
+      await stream.waitFor(events => events.some(e => e.id === last), 'the last acknowledged event on each instance', 20_000)
+      resets.push(expectExactlyOnce(stream, collector.acknowledged).resets)
+      expect(stream.ended).toBe(false)
+      stream.close()
+    }
+    console.info(`cluster failover with WAIT 1: kill to both instances healthy ${recoveredAt - killedAt} ms, `
+      + `longest wait for an acknowledgement ${collector.longestWaitMs()} ms, ${collector.acknowledged.length} events acknowledged, `
+      + `${collector.refused.length} attempts refused, resets per client ${resets.join('/')}`)
+  })
+})
