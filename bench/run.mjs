@@ -14,13 +14,14 @@ import { startRedis } from './lib/redis.mjs'
 import { markdownReport, summarize } from './lib/report.mjs'
 import { PULSEBOARD_ENTRY } from './lib/servers.mjs'
 import { fanout } from './scenarios/fanout.mjs'
+import { ha } from './scenarios/ha.mjs'
 import { latency } from './scenarios/latency.mjs'
 import { memory } from './scenarios/memory.mjs'
 import { scale } from './scenarios/scale.mjs'
 import { slow } from './scenarios/slow.mjs'
 import { storm } from './scenarios/storm.mjs'
 
-const SCENARIO_RUNNERS = { fanout, memory, latency, scale, slow, storm }
+const SCENARIO_RUNNERS = { fanout, memory, latency, scale, slow, storm, ha }
 
 function log(message) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)

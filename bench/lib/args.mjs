@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util'
 import { EXTRA_SERVER_KINDS, SERVER_KINDS } from './servers.mjs'
 
-export const SCENARIOS = ['fanout', 'memory', 'latency', 'scale', 'slow', 'storm']
+export const SCENARIOS = ['fanout', 'memory', 'latency', 'scale', 'slow', 'storm', 'ha']
 
 const USAGE = `npm run bench -- [options]
   --only <list>        scenarios: ${SCENARIOS.join(',')} (default: all)
@@ -95,5 +95,7 @@ export function readOptions(argv) {
       bulkBytes: 7900,
     },
     storm: { clients: clients ?? (quick ? 300 : 10_000), perSecond: rate ?? 4 },
+    // Replicated Redis and Cluster (Pulseboard only; the cluster part is skipped where none starts).
+    ha: { collectors: 8, seconds: quick ? 2 : 5, clients: clients ?? (quick ? 300 : 3000), events: events ?? (quick ? 50 : 200) },
   }
 }
