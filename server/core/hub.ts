@@ -91,6 +91,19 @@ export class Hub {
     if (lastEventId !== null && !this.resumeFromMemory(connection, lastEventId)) void this.resume(connection, lastEventId)
   }
 
+  /**
+   * The log this instance read was lost or replaced (a Redis restarted
+   * empty, a failover to a replica without the newest entries; see
+   * `broker/log-identity.ts`). Every client is told `reset` and starts again
+   * from a snapshot; ids kept for resumes from memory name events of the old
+   * log, so they are forgotten.
+   */
+  resetAll(): void {
+    this.recent.clear()
+    const frame = WireFrame.of(encodeFrame({ event: 'reset', data: JSON.stringify({ reason: 'log-replaced' }) }))
+    for (const connection of this.all) connection.writeControl(frame, true)
+  }
+
   /** Ends every stream with a short, jittered retry so clients spread over the other instances. */
   shutdown(): void {
     this.shuttingDown = true

@@ -8,6 +8,7 @@ import type { Counters } from './counters'
 import { createCounters } from './counters'
 import { createLogger } from './logger'
 import { RequestStats } from './sources/request-stats'
+import { AvailabilityTracker } from './availability'
 
 /**
  * Sampling interval of the event-loop monitor. Node records the whole interval
@@ -23,6 +24,8 @@ export interface Pulse {
   publisher: Publisher
   counters: Counters
   requestStats: RequestStats
+  /** The broker's outages as this instance saw them (`/health/sse`). */
+  availability: AvailabilityTracker
   eventLoopDelay: ReturnType<typeof monitorEventLoopDelay>
   startedAt: number
   close(): Promise<void>
@@ -37,6 +40,10 @@ export function createPulse(config: PulseConfig): Pulse {
     maxQueueBytes: config.sseMaxQueueBytes,
   }, counters, createLogger('sse'))
   const eventLoopDelay = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS })
+  const availability = new AvailabilityTracker()
+  // Sampled often enough to time a failover to a quarter of a second.
+  const sampler = setInterval(() => availability.sample(broker.state() === 'ready'), 250)
+  sampler.unref()
   let closed = false
   return {
     config,
@@ -45,11 +52,13 @@ export function createPulse(config: PulseConfig): Pulse {
     publisher: new Publisher(broker, counters, config.instanceId),
     counters,
     requestStats: new RequestStats(),
+    availability,
     eventLoopDelay,
     startedAt: Date.now(),
     async close() {
       if (closed) return
       closed = true
+      clearInterval(sampler)
       hub.shutdown()
       eventLoopDelay.disable()
       await broker.close()

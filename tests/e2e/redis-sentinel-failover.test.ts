@@ -64,7 +64,7 @@ describe('Sentinel: the primary is killed while a collector publishes with WAIT 
     expect(body.redis!.lastOutage!.durationMs).toBeGreaterThan(0)
     expect(body.redis!.primaryChanges).toBeGreaterThanOrEqual(1)
     const metrics = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS}` } })).text()
-    expect(Number(/^pulseboard_redis_primary_changes_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1)
+    expect(Number(/^pulseboard_redis_failovers_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1)
 
     console.info(`sentinel failover with WAIT 1: health down for ${body.redis!.lastOutage!.durationMs} ms, `
       + `kill to health 200 ${recoveredAt - killedAt} ms, longest wait for an acknowledgement ${collector.longestWaitMs()} ms, `

@@ -61,6 +61,10 @@ export interface BrokerStats {
   invalidDropped: number
   /** publishes answered from an idempotency key instead of appending again */
   idempotentReplays: number
+  /** the Redis process holding the log changed: a failover or a restart (see `log-identity.ts`) */
+  primaryChanges: number
+  /** the log was found lost or replaced; this instance's clients were sent `reset` */
+  logResets: number
 }
 
 /**
