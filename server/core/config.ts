@@ -15,6 +15,8 @@ export interface PulseConfig {
   /** Replicas that must confirm a durable publish (`WAIT`) before it is acknowledged; 0: none. */
   redisWaitReplicas: number
   redisWaitTimeoutMs: number
+  /** Longest any Redis command may take before the broker treats Redis as silent. */
+  redisCommandTimeoutMs: number
   instanceId: string
   sseHeartbeatMs: number
   sseRetryMs: number
@@ -25,6 +27,10 @@ export interface PulseConfig {
   /** Bearer token for `GET /metrics`; empty disables the endpoint. */
   metricsToken: string
   ingestMaxBytes: number
+  /** How long an ingest `Idempotency-Key` is remembered, in seconds. */
+  ingestIdempotencyTtlS: number
+  /** Largest durable event (JSON bytes) accepted on any entry path. */
+  eventMaxBytes: number
   alertCpuPercent: number
   alertMemoryPercent: number
   alertErrorRatePercent: number
@@ -69,6 +75,7 @@ export function readPulseConfig(runtime: Loose): PulseConfig {
     redisWaitReplicas: count(runtime.redisWaitReplicas, 'NUXT_REDIS_WAIT_REPLICAS', 0),
     redisWaitTimeoutMs: positive(runtime.redisWaitTimeoutMs, 'NUXT_REDIS_WAIT_TIMEOUT_MS', 500),
     redisPrefix: text(runtime.redisPrefix) || 'dashboard',
+    redisCommandTimeoutMs: positive(runtime.redisCommandTimeoutMs, 'NUXT_REDIS_COMMAND_TIMEOUT_MS', 2000),
     instanceId: text(runtime.instanceId) || `${hostname()}-${process.pid}`,
     sseHeartbeatMs: positive(runtime.sseHeartbeatMs, 'NUXT_SSE_HEARTBEAT_MS', 15_000),
     sseRetryMs: positive(runtime.sseRetryMs, 'NUXT_SSE_RETRY_MS', 3000),
@@ -78,6 +85,8 @@ export function readPulseConfig(runtime: Loose): PulseConfig {
     publishToken: text(runtime.publishToken),
     metricsToken: text(runtime.metricsToken),
     ingestMaxBytes: positive(runtime.ingestMaxBytes, 'NUXT_INGEST_MAX_BYTES', 262_144),
+    ingestIdempotencyTtlS: Math.round(positive(runtime.ingestIdempotencyTtlS, 'NUXT_INGEST_IDEMPOTENCY_TTL_S', 86_400)),
+    eventMaxBytes: Math.round(positive(runtime.eventMaxBytes, 'NUXT_EVENT_MAX_BYTES', 16_384)),
     alertCpuPercent: positive(runtime.alertCpuPercent, 'NUXT_ALERT_CPU_PERCENT', 80),
     alertMemoryPercent: positive(runtime.alertMemoryPercent, 'NUXT_ALERT_MEMORY_PERCENT', 85),
     alertErrorRatePercent: positive(runtime.alertErrorRatePercent, 'NUXT_ALERT_ERROR_RATE_PERCENT', 1),

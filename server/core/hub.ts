@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import type { Channel } from '../../shared/events'
 import { CHANNELS } from '../../shared/events'
-import type { Broker, BrokerMessage } from './broker/types'
+import type { Broker, BrokerMessage, LogRetention } from './broker/types'
 import { compareEventIds } from './broker/event-id'
 import type { ClientFilter } from './sse/filter'
 import { shareFilter } from './sse/filter'
@@ -23,6 +23,8 @@ export interface HubOptions {
   /** Newest durable events kept in memory for resumes (count, approximate bytes). */
   recentEvents?: number
   recentBytes?: number
+  /** The log's retention: the in-memory window answers no resume the log would not. */
+  retention?: LogRetention
 }
 
 /**
@@ -54,8 +56,8 @@ export class Hub {
     private readonly logger: Logger,
   ) {
     this.greeting = WireFrame.of(encodeRetry(options.retryMs) + encodeComment('connected'))
-    this.recent = new RecentLog(options.recentEvents ?? 1000, options.recentBytes ?? 4 * 1024 * 1024)
-    broker.onMessage(message => this.dispatch(message))
+    this.recent = new RecentLog(options.recentEvents ?? 1000, options.recentBytes ?? 4 * 1024 * 1024, options.retention)
+    broker.setConsumer(message => this.dispatch(message))
   }
 
   get size(): number {
@@ -154,19 +156,20 @@ export class Hub {
     const pageSize = this.options.replayPageSize ?? 500
     for (let attempt = 0; !connection.closed; attempt++) {
       try {
-        const result = await this.broker.replay(cursor, pageSize)
+        // Other channels are skipped in the broker before any decoding.
+        const result = await this.broker.replay(cursor, pageSize, connection.filter.channels)
         if (result.kind === 'reset') {
           connection.writeControl(WireFrame.of(encodeFrame({ event: 'reset', data: JSON.stringify({ reason: result.reason }) })), true)
           reset = true
           break
         }
         for (const message of result.events) {
-          cursor = message.id!
-          if (connection.filter.channels.has(message.channel)) {
-            await connection.writeReplayed(new EncodedMessage(message).frameFor(connection.filter))
-          }
+          await connection.writeReplayed(new EncodedMessage(message).frameFor(connection.filter))
         }
+        cursor = result.cursor
         if (!result.truncated) break
+        // One page per turn of the event loop: a long replay cannot starve other streams.
+        await new Promise(resolve => setImmediate(resolve))
       }
       catch (error) {
         // The broker is away: keep holding live frames (bounded) and try again.

@@ -38,6 +38,7 @@ export function createPulse(config: PulseConfig): Pulse {
     heartbeatMs: config.sseHeartbeatMs,
     retryMs: config.sseRetryMs,
     maxQueueBytes: config.sseMaxQueueBytes,
+    retention: { maxAgeMs: config.logMaxAgeMs, maxEvents: config.logMaxEvents },
   }, counters, createLogger('sse'))
   const eventLoopDelay = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS })
   const availability = new AvailabilityTracker()

@@ -1,4 +1,6 @@
 import type { EncodedMessage } from './sse/encoded-message'
+import type { LogRetention } from './broker/types'
+import { parseEventId } from './broker/event-id'
 
 /**
  * The newest durable messages this instance dispatched, oldest first,
@@ -10,6 +12,11 @@ import type { EncodedMessage } from './sse/encoded-message'
  * live. A resume whose id is in this window (a reconnect after a short drop,
  * a whole storm of them) needs no log read, no validation and no encoding:
  * it writes the frames every other client already got.
+ *
+ * It answers only what the log itself would: never more events than the log
+ * keeps, and no id older than the log's age limit (by this instance's clock,
+ * the same rule the broker's replay applies). Otherwise an instance that
+ * still holds an id in memory would replay where another answers `reset`.
  */
 export class RecentLog {
   private readonly ring: (EncodedMessage | undefined)[]
@@ -19,9 +26,17 @@ export class RecentLog {
   private next = 0
   private bytes = 0
 
+  private readonly maxEntries: number
+
   /** `maxEntries` 0 keeps nothing: every resume reads the log. */
-  constructor(private readonly maxEntries: number, private readonly maxBytes: number) {
-    this.ring = new Array(maxEntries)
+  constructor(
+    maxEntries: number,
+    private readonly maxBytes: number,
+    private readonly retention: LogRetention = { maxAgeMs: Infinity, maxEvents: Infinity },
+    private readonly now: () => number = Date.now,
+  ) {
+    this.maxEntries = Math.max(0, Math.min(maxEntries, retention.maxEvents))
+    this.ring = new Array(this.maxEntries)
   }
 
   get size(): number {
@@ -46,6 +61,7 @@ export class RecentLog {
   after(id: string): EncodedMessage[] | null {
     const seq = this.seqById.get(id)
     if (seq === undefined) return null
+    if (parseEventId(id)!.ms < this.now() - this.retention.maxAgeMs) return null
     const out: EncodedMessage[] = []
     for (let s = seq + 1; s < this.next; s++) out.push(this.ring[s % this.maxEntries]!)
     return out

@@ -16,6 +16,10 @@ export interface RedisServer {
   kill(): Promise<void>
   /** Starts it again on the same port (empty unless `appendOnly`). */
   restart(): Promise<void>
+  /** SIGSTOP: the server stops answering but keeps its sockets open (a partition, a frozen host). */
+  pause(): void
+  /** SIGCONT after `pause()`. */
+  resume(): void
   stop(): Promise<void>
 }
 
@@ -59,6 +63,7 @@ export async function startRedis({ port: wanted, appendOnly = false }: RedisOpti
   async function kill() {
     const running = proc
     if (!running || running.exitCode !== null) return
+    running.kill('SIGCONT')
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve())
       running.kill('SIGKILL')
@@ -77,6 +82,8 @@ export async function startRedis({ port: wanted, appendOnly = false }: RedisOpti
     },
     kill,
     restart: launch,
+    pause: () => proc?.kill('SIGSTOP'),
+    resume: () => proc?.kill('SIGCONT'),
     async stop() {
       for (const client of clients) client.disconnect()
       await kill()

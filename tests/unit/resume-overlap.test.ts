@@ -22,22 +22,23 @@ class LaggingFeed implements Broker {
   private readonly pending: BrokerMessage[] = []
   private handler: (message: BrokerMessage) => void = () => {}
   constructor() {
-    this.log.onMessage(message => this.pending.push(message))
+    this.log.setConsumer(message => this.pending.push(message))
   }
 
   release(): void {
     for (const message of this.pending.splice(0)) this.handler(message)
   }
 
-  onMessage(handler: (message: BrokerMessage) => void): void {
+  setConsumer(handler: (message: BrokerMessage) => void): void {
     this.handler = handler
   }
 
   state = () => this.log.state()
   start = () => this.log.start()
   publish = (channel: Channel, json: string) => this.log.publish(channel, json)
+  publishBatch = (channel: Channel, jsons: string[]) => this.log.publishBatch(channel, jsons)
   publishLive = (channel: Channel, json: string) => this.log.publishLive(channel, json)
-  replay = (afterId: string, limit: number) => this.log.replay(afterId, limit)
+  replay = (afterId: string, limit: number, channels?: ReadonlySet<Channel>) => this.log.replay(afterId, limit, channels)
   range = (fromId: string, toId: string, limit: number) => this.log.range(fromId, toId, limit)
   lastId = () => this.log.lastId()
   ping = () => this.log.ping()

@@ -19,7 +19,7 @@ function setup(limits = LIMITS) {
   let clock = 1_000_000
   const broker = new MemoryBroker({ maxAgeMs: 3_600_000, maxEvents: 10_000 }, () => clock)
   const state = new SnapshotState(broker, limits, quiet, () => clock)
-  broker.onMessage(message => state.receive(message))
+  broker.setConsumer(message => state.receive(message))
   return { broker, state, tick: (ms = 1) => (clock += ms) }
 }
 

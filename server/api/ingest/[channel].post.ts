@@ -1,13 +1,18 @@
+import { createHash } from 'node:crypto'
 import { CHANNELS, isChannel } from '../../../shared/events'
 import { usePulse } from '../../core/pulse'
 import { clientError, readLimitedBody } from '../../core/http'
 import { bearerMatches } from '../../core/bearer'
+import { isIdempotencyKey } from '../../core/broker/types'
+import { publishFailure } from '../../core/publish-failure'
 
 const MAX_BATCH = 1000
 
 /**
  * Durable publish for collectors that speak HTTP: one event or an array,
- * validated as a whole (all or nothing), answered with the assigned ids.
+ * validated and appended as a whole (all or nothing), answered with the
+ * assigned ids. With `Idempotency-Key`, a repeat of the same request answers
+ * the same ids and publishes nothing (README, "Publishing events").
  */
 export default defineEventHandler(async (event) => {
   const { config, publisher, broker } = usePulse()
@@ -17,6 +22,10 @@ export default defineEventHandler(async (event) => {
   }
   const channel = getRouterParam(event, 'channel') ?? ''
   if (!isChannel(channel)) throw clientError(event, 400, `unknown channel; expected one of ${CHANNELS.join(', ')}`)
+  const idempotencyKey = getRequestHeader(event, 'idempotency-key')
+  if (idempotencyKey !== undefined && !isIdempotencyKey(idempotencyKey)) {
+    throw clientError(event, 400, 'Idempotency-Key must be 1 to 200 printable ASCII characters')
+  }
 
   const text = await readLimitedBody(event, config.ingestMaxBytes)
   let body: unknown
@@ -35,20 +44,18 @@ export default defineEventHandler(async (event) => {
     if (!result.ok) throw clientError(event, 400, Array.isArray(body) ? `event ${index}: ${result.error}` : result.error)
     prepared.push(result.json)
   }
-  if (broker.state() !== 'ready') {
-    setResponseHeader(event, 'Retry-After', 1)
-    throw clientError(event, 503, 'broker unavailable; nothing was published, retry')
-  }
-  const ids: string[] = []
+  if (broker.state() !== 'ready') throw publishFailure(event, null)
   try {
-    // In order: ids follow the order of the batch.
-    for (const json of prepared) ids.push(await publisher.publishPrepared(channel, json))
+    const { ids, replayed } = await publisher.publishPrepared(channel, prepared, {
+      idempotencyKey,
+      // The request, not the appended events: those carry a fresh time and this instance's name.
+      fingerprint: createHash('sha256').update(`${channel}\n${JSON.stringify(body)}`).digest('hex'),
+      waitMs: config.redisCommandTimeoutMs,
+    })
+    if (replayed) setResponseHeader(event, 'Idempotent-Replayed', 'true')
+    return { ids }
   }
-  catch {
-    setResponseHeader(event, 'Retry-After', 1)
-    const error = clientError(event, 503, `broker unavailable after ${ids.length} of ${prepared.length} events; retry the rest`)
-    error.data = { ids }
-    throw error
+  catch (error) {
+    throw publishFailure(event, error)
   }
-  return { ids }
 })

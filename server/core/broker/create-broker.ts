@@ -7,6 +7,14 @@ import { RedisBroker } from './redis-broker'
 /** Redis when `NUXT_REDIS_URL` is set, the embedded broker otherwise. */
 export function createBroker(config: PulseConfig, logger: Logger): Broker {
   const retention = { maxAgeMs: config.logMaxAgeMs, maxEvents: config.logMaxEvents }
-  if (!config.redisUrl) return new MemoryBroker(retention)
-  return new RedisBroker({ url: config.redisUrl, prefix: config.redisPrefix, retention, logger })
+  const limits = { eventMaxBytes: config.eventMaxBytes, idempotencyTtlS: config.ingestIdempotencyTtlS }
+  if (!config.redisUrl) return new MemoryBroker(retention, undefined, limits)
+  return new RedisBroker({
+    url: config.redisUrl,
+    prefix: config.redisPrefix,
+    retention,
+    limits,
+    logger,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+  })
 }

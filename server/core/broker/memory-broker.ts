@@ -1,6 +1,14 @@
+import { createHash } from 'node:crypto'
 import type { Channel } from '../../../shared/events'
-import type { Broker, BrokerMessage, BrokerState, BrokerStats, LogRetention, ReplayResult } from './types'
+import type { Broker, BrokerLimits, BrokerMessage, BrokerState, BrokerStats, LogRetention, PublishOptions, PublishResult, ReplayResult } from './types'
 import { RetainedLog } from './retained-log'
+import { IdempotencyMemory } from './idempotency-memory'
+import { BrokerUnavailableError, EventTooLargeError, InvalidEventError } from './errors'
+
+/** Keys the embedded broker remembers at most (oldest forgotten first). */
+const MAX_IDEMPOTENCY_KEYS = 10_000
+
+const DEFAULT_LIMITS: BrokerLimits = { eventMaxBytes: 16_384, idempotencyTtlS: 86_400 }
 
 /**
  * The embedded broker: one process, no Redis. It is the default so that
@@ -10,11 +18,14 @@ import { RetainedLog } from './retained-log'
 export class MemoryBroker implements Broker {
   readonly kind = 'memory' as const
   private readonly log: RetainedLog
-  private handler: (message: BrokerMessage) => void = () => {}
+  private readonly idempotency: IdempotencyMemory
+  private consumer: (message: BrokerMessage) => void = () => {}
   private closed = false
+  private readonly counters: BrokerStats = { reconnects: 0, invalidDropped: 0, idempotentReplays: 0 }
 
-  constructor(retention: LogRetention, now?: () => number) {
+  constructor(retention: LogRetention, now?: () => number, private readonly limits: BrokerLimits = DEFAULT_LIMITS) {
     this.log = new RetainedLog(retention, now)
+    this.idempotency = new IdempotencyMemory(limits.idempotencyTtlS * 1000, MAX_IDEMPOTENCY_KEYS, now)
   }
 
   state(): BrokerState {
@@ -24,23 +35,43 @@ export class MemoryBroker implements Broker {
   start(): void {}
 
   async publish(channel: Channel, json: string): Promise<string> {
-    if (this.closed) throw new Error('broker closed')
-    const entry = this.log.append(channel, json)
-    this.deliver(entry)
-    return entry.id
+    return (await this.publishBatch(channel, [json])).ids[0]!
+  }
+
+  async publishBatch(channel: Channel, jsons: string[], options: PublishOptions = {}): Promise<PublishResult> {
+    if (this.closed) throw new BrokerUnavailableError()
+    if (jsons.length === 0) throw new InvalidEventError('no events')
+    const key = options.idempotencyKey
+    const fingerprint = options.fingerprint || createHash('sha1').update(`${channel}\n${jsons.join('\n')}`).digest('hex')
+    if (key !== undefined) {
+      const earlier = this.idempotency.recall(key, fingerprint)
+      if (earlier) {
+        this.counters.idempotentReplays++
+        return earlier
+      }
+    }
+    for (const json of jsons) {
+      if (Buffer.byteLength(json) > this.limits.eventMaxBytes) throw new EventTooLargeError(this.limits.eventMaxBytes)
+    }
+    // Synchronous from here on: the batch enters the log whole.
+    const entries = jsons.map(json => this.log.append(channel, json))
+    const ids = entries.map(entry => entry.id)
+    if (key !== undefined) this.idempotency.remember(key, fingerprint, ids)
+    for (const entry of entries) this.consumer(entry)
+    return { ids, replayed: false }
   }
 
   async publishLive(channel: Channel, json: string): Promise<void> {
-    if (this.closed) throw new Error('broker closed')
-    this.deliver({ channel, json })
+    if (this.closed) throw new BrokerUnavailableError()
+    this.consumer({ channel, json })
   }
 
-  onMessage(handler: (message: BrokerMessage) => void): void {
-    this.handler = handler
+  setConsumer(consumer: (message: BrokerMessage) => void): void {
+    this.consumer = consumer
   }
 
-  async replay(afterId: string, limit: number): Promise<ReplayResult> {
-    return this.log.replay(afterId, limit)
+  async replay(afterId: string, limit: number, channels?: ReadonlySet<Channel>): Promise<ReplayResult> {
+    return this.log.replay(afterId, limit, channels)
   }
 
   async range(fromId: string, toId: string, limit: number): Promise<BrokerMessage[]> {
@@ -56,14 +87,10 @@ export class MemoryBroker implements Broker {
   }
 
   stats(): BrokerStats {
-    return { reconnects: 0, invalidDropped: 0 }
+    return { ...this.counters }
   }
 
   async close(): Promise<void> {
     this.closed = true
-  }
-
-  private deliver(message: BrokerMessage): void {
-    this.handler(message)
   }
 }

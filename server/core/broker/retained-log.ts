@@ -35,11 +35,11 @@ export class RetainedLog {
     return this.size ? this.entries[this.entries.length - 1]!.id : ORIGIN_ID
   }
 
-  replay(afterId: string, limit: number): ReplayResult {
+  replay(afterId: string, limit: number, channels?: ReadonlySet<Channel>): ReplayResult {
     this.trim()
     if (afterId === ORIGIN_ID) {
       if (this.trimmed) return { kind: 'reset', reason: 'expired' }
-      return this.slice(this.head, limit)
+      return this.slice(this.head, limit, afterId, channels)
     }
     const index = this.indexOf(afterId)
     if (index < 0) {
@@ -47,7 +47,7 @@ export class RetainedLog {
       const expired = this.trimmed && (!first || compareEventIds(afterId, first.id) < 0)
       return { kind: 'reset', reason: expired ? 'expired' : 'unknown-id' }
     }
-    return this.slice(index + 1, limit)
+    return this.slice(index + 1, limit, afterId, channels)
   }
 
   range(fromId: string, toId: string, limit: number): BrokerMessage[] {
@@ -61,9 +61,11 @@ export class RetainedLog {
     return out
   }
 
-  private slice(start: number, limit: number): ReplayResult {
+  private slice(start: number, limit: number, afterId: string, channels?: ReadonlySet<Channel>): ReplayResult {
     const end = Math.min(this.entries.length, start + limit)
-    return { kind: 'ok', events: this.entries.slice(start, end), truncated: end < this.entries.length }
+    const page = this.entries.slice(start, end)
+    const events = channels ? page.filter(entry => channels.has(entry.channel)) : page
+    return { kind: 'ok', events, cursor: page.at(-1)?.id ?? afterId, truncated: end < this.entries.length }
   }
 
   /** First index whose id is >= `id` (binary search: ids are strictly increasing). */

@@ -34,6 +34,12 @@ export interface PublishOptions {
    */
   idempotencyKey?: string
   /**
+   * What "the same body" means for the key. Default: a hash of the channel
+   * and the events. Ingest passes a hash of the request body, since the
+   * events it appends carry defaults (time, instance) that differ per attempt.
+   */
+  fingerprint?: string
+  /**
    * Give up with `BrokerUnavailableError` when the batch is not accepted
    * within this many ms (requests that answer a client). Default: wait in the
    * outbox until the broker is back (the instance's own events).

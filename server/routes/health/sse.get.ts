@@ -2,19 +2,16 @@ import { usePulse } from '../../core/pulse'
 
 /**
  * 200 while the broker can carry events, 503 while it cannot (load balancers
- * read this). With Redis it also says how long the current outage has lasted,
- * how the last one ended, and how often the primary changed (failovers).
+ * read this). "Can" means Redis answered within the last few seconds, not
+ * merely that a socket is open. During an outage it says for how long;
+ * public, so it says nothing more: counts, the last outage and failovers
+ * are in `/api/sse/stats` (signed in).
  */
 export default defineEventHandler((event) => {
-  const { broker, hub, availability } = usePulse()
-  const state = broker.state()
+  const { broker, availability } = usePulse()
+  const ready = broker.state() === 'ready'
   setResponseHeader(event, 'Cache-Control', 'no-store')
-  setResponseStatus(event, state === 'ready' ? 200 : 503)
-  const { primaryChanges, logResets } = broker.stats()
-  return {
-    status: state === 'ready' ? 'ok' : 'down',
-    broker: { kind: broker.kind, state },
-    connectedClients: hub.size,
-    ...(broker.kind === 'redis' ? { redis: { ...availability.report(), primaryChanges, logResets } } : {}),
-  }
+  setResponseStatus(event, ready ? 200 : 503)
+  const { downForMs } = availability.report()
+  return ready ? { status: 'ok' } : { status: 'down', ...(downForMs === null ? {} : { downForMs }) }
 })
