@@ -58,6 +58,7 @@ export class Hub {
     this.greeting = WireFrame.of(encodeRetry(options.retryMs) + encodeComment('connected'))
     this.recent = new RecentLog(options.recentEvents ?? 1000, options.recentBytes ?? 4 * 1024 * 1024, options.retention)
     broker.setConsumer(message => this.dispatch(message))
+    broker.onLogReset?.(() => this.resetAll())
   }
 
   get size(): number {

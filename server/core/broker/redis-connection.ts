@@ -74,6 +74,8 @@ export interface ConnectionOptions {
   offlineQueue?: boolean
   /** Bounded time per command, so a silent Redis is noticed (ms; 0: none). */
   commandTimeoutMs?: number
+  /** Longest wait for a connection to be established (ms). @default 10000 */
+  connectTimeoutMs?: number
 }
 
 /** A replica that became read-only after a failover: reconnect and resend to the primary. */
@@ -100,6 +102,7 @@ export function createRedisConnection(target: RedisTarget, options: ConnectionOp
     connectionName: `pulseboard-${options.role}`,
     reconnectOnError: reconnectOnReadOnly,
     ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}),
+    ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}),
   }
   switch (target.kind) {
     case 'single':

@@ -123,6 +123,13 @@ export interface Broker {
   /** Round trip to the backing store in milliseconds. */
   ping(): Promise<number>
   stats(): BrokerStats
+  /**
+   * Listens for the log being lost or replaced under this instance (Redis
+   * restarted empty, a failover to a replica without the newest entries):
+   * ids handed out before mean nothing now. Only a broker backed by a store
+   * that can lose its log has it.
+   */
+  onLogReset?(listener: () => void): void
   close(): Promise<void>
 }
 
