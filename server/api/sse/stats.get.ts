@@ -2,8 +2,9 @@ import { usePulse } from '../../core/pulse'
 
 /** Exact counts for this instance. */
 export default defineEventHandler((event) => {
-  const { hub, counters, broker, config, startedAt } = usePulse()
+  const { hub, counters, broker, config, startedAt, availability } = usePulse()
   setResponseHeader(event, 'Cache-Control', 'no-store')
+  const { reconnects, primaryChanges, logResets } = broker.stats()
   return {
     connectedClients: hub.size,
     instance: config.instanceId,
@@ -13,6 +14,12 @@ export default defineEventHandler((event) => {
     eventsDelivered: counters.eventsDelivered,
     invalidDropped: counters.invalidDropped + broker.stats().invalidDropped,
     slowDisconnects: counters.slowDisconnects,
-    broker: { kind: broker.kind, state: broker.state(), reconnects: broker.stats().reconnects },
+    broker: {
+      kind: broker.kind,
+      state: broker.state(),
+      reconnects,
+      // Outages as this instance saw them, failovers (the primary holding the log changed) and lost logs.
+      ...(broker.kind === 'redis' ? { ...availability.report(), failovers: primaryChanges, logResets } : {}),
+    },
   }
 })
