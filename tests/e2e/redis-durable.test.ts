@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BrokerUnavailableError } from '../../server/core/broker/errors'
 import type { RedisConnection } from '../../server/core/broker/redis-connection'
 import { createRedisConnection } from '../../server/core/broker/redis-connection'
-import { fcallDurably, loadFunctionEverywhere } from '../../server/core/broker/redis-durable'
+import type { Durability } from '../../server/core/broker/redis-durable'
+import { fcallDurably, loadFunctionEverywhere, ReplicaConfirmation } from '../../server/core/broker/redis-durable'
 import { freePort } from '../helpers/ports'
 import type { RedisProcess } from '../helpers/redis-process'
 import { redisProcess, replicationInfo } from '../helpers/redis-process'
@@ -43,20 +44,27 @@ describe('WAIT right behind the append', () => {
   })
 
   it('acknowledges once the replica has the event', async () => {
-    const id = await fcallDurably(redis, ['durabletest_add', 1, 'log', 'x'], { replicas: 1, timeoutMs: 500 })
+    const durability = { replicas: 1, timeoutMs: 500 }
+    const id = await fcallDurably(redis, ['durabletest_add', 1, 'log', 'x'], new ReplicaConfirmation(redis, 'log', durability), durability)
     expect(id).toMatch(/^\d+-\d+$/)
   })
 
   it('refuses, as a retryable outcome-unknown failure, when the replica does not confirm in time', async () => {
     replica.pause()
     try {
+      const durability: Durability = { replicas: 1, timeoutMs: 300 }
+      const confirmation = new ReplicaConfirmation(redis, 'log', durability)
       const started = Date.now()
-      const error = await fcallDurably(redis, ['durabletest_add', 1, 'log', 'y'], { replicas: 1, timeoutMs: 300 }).catch(e => e)
-      expect(error).toBeInstanceOf(BrokerUnavailableError)
-      expect((error as BrokerUnavailableError).outcomeUnknown).toBe(true)
+      // Twenty appends at once share one WAIT: refused after one timeout, not twenty.
+      const errors = await Promise.all(Array.from({ length: 20 }, (_, i) => fcallDurably(redis, ['durabletest_add', 1, 'log', `y${i}`], confirmation, durability).catch(e => e)))
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(BrokerUnavailableError)
+        expect((error as BrokerUnavailableError).outcomeUnknown).toBe(true)
+      }
       expect(Date.now() - started).toBeGreaterThanOrEqual(250)
-      // The event is in the primary's log all the same: only a retry with its key is safe.
-      expect(await redis.xlen('log')).toBe(2)
+      expect(Date.now() - started).toBeLessThan(2000)
+      // The events are in the primary's log all the same: only a retry with its key is safe.
+      expect(await redis.xlen('log')).toBe(21)
     }
     finally {
       replica.resume()
@@ -84,7 +92,8 @@ describe('a Functions library and WAIT on a Cluster', () => {
     for (const prefix of ['a', 'b', 'c', 'd', 'e', 'f']) {
       const key = `{${prefix}}:log`
       owners.add((await topology.ownerOf(key)).port)
-      expect(await fcallDurably(redis, ['durabletest_add', 1, key, prefix], { replicas: 1, timeoutMs: 1000 })).toMatch(/^\d+-\d+$/)
+      const durability = { replicas: 1, timeoutMs: 1000 }
+      expect(await fcallDurably(redis, ['durabletest_add', 1, key, prefix], new ReplicaConfirmation(redis, key, durability), durability)).toMatch(/^\d+-\d+$/)
     }
     // The six tags above fall on more than one shard: the call was not just lucky.
     expect(owners.size).toBeGreaterThan(1)

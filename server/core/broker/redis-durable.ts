@@ -1,4 +1,5 @@
 import { Cluster } from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { RedisConnection } from './redis-connection'
 import { BrokerUnavailableError } from './errors'
 
@@ -22,11 +23,13 @@ export async function loadFunctionEverywhere(redis: RedisConnection, source: str
 /** Cluster: load the library on every node that appears (a new shard, a node restarted empty). */
 export function loadOnNewNodes(redis: RedisConnection, source: string, onError: (error: Error) => void): void {
   if (!(redis instanceof Cluster)) return
-  redis.on('+node', (node: RedisConnection) => {
+  redis.on('+node', (node: Redis) => {
     // A replica answers READONLY: it receives the library from its primary.
-    node.call('FUNCTION', 'LOAD', 'REPLACE', source).catch((error: Error) => {
+    const load = () => node.call('FUNCTION', 'LOAD', 'REPLACE', source).catch((error: Error) => {
       if (!error.message.startsWith('READONLY')) onError(error)
     })
+    if (node.status === 'ready') void load()
+    else node.once('ready', () => void load())
   })
 }
 
@@ -41,11 +44,42 @@ export interface Durability {
 }
 
 /**
- * Runs `FCALL` and, when replicas are required, `WAIT` right behind it on
- * the same connection (a pipeline; on a Cluster it goes to the node of the
- * log's slot, since the pipeline's only key decides). `WAIT` cannot run
- * inside a function, and it counts every write made on this connection so
- * far, so it confirms this append or an earlier one that a replayed
+ * `WAIT` for the appends made on one connection. `WAIT` cannot run inside a
+ * function, and it blocks its connection for up to its timeout, so one
+ * `WAIT` per append would queue behind each other (64 pipelined appends
+ * times 500 ms while a replica is away). Instead every append sent in the
+ * same tick shares one `WAIT`, sent right behind them on the same
+ * connection: it counts every write made there so far. It travels in a
+ * pipeline with a read of the log key, which routes it to the log's node on
+ * a Cluster.
+ */
+export class ReplicaConfirmation {
+  private next: Promise<number> | null = null
+
+  constructor(private readonly redis: RedisConnection, private readonly key: string, private readonly durability: Durability) {}
+
+  /** Resolves with how many replicas have every write sent on this connection before this tick ended. */
+  confirm(): Promise<number> {
+    this.next ??= new Promise<void>(resolve => process.nextTick(resolve)).then(() => {
+      this.next = null
+      return this.send()
+    })
+    return this.next
+  }
+
+  private async send(): Promise<number> {
+    const replies = await this.redis.pipeline().exists(this.key).call('WAIT', this.durability.replicas, this.durability.timeoutMs).exec()
+    const [, wait] = replies ?? []
+    if (!wait) throw new BrokerUnavailableError(true, 'WAIT was not sent')
+    if (wait[0]) throw new BrokerUnavailableError(true, `WAIT failed: ${wait[0].message}`)
+    return Number(wait[1])
+  }
+}
+
+/**
+ * Runs `FCALL` and, when replicas are required, waits for them
+ * (`ReplicaConfirmation`). `WAIT` counts every write made on the connection
+ * so far, so it confirms this append, or the earlier one a replayed
  * idempotency key answers with.
  *
  * Fewer replicas than required within the timeout: the event is in the
@@ -53,15 +87,15 @@ export interface Durability {
  * `BrokerUnavailableError(outcomeUnknown)`: a retry with the same
  * idempotency key appends nothing twice and waits again.
  */
-export async function fcallDurably(redis: RedisConnection, args: (string | number)[], durability: Durability): Promise<unknown> {
-  if (durability.replicas <= 0) return redis.call('FCALL', ...args)
-  const replies = await redis.pipeline().call('FCALL', ...args).call('WAIT', durability.replicas, durability.timeoutMs).exec()
-  if (!replies) throw new BrokerUnavailableError(true, 'pipeline was not sent')
-  const [[appendError, result], [waitError, acknowledged]] = replies as [[Error | null, unknown], [Error | null, unknown]]
-  if (appendError) throw appendError
-  if (waitError) throw new BrokerUnavailableError(true, `WAIT failed: ${waitError.message}`)
-  if (Number(acknowledged) < durability.replicas) {
-    throw new BrokerUnavailableError(true, `only ${Number(acknowledged)} of ${durability.replicas} replicas confirmed within ${durability.timeoutMs} ms`)
+export async function fcallDurably(redis: RedisConnection, args: (string | number)[], confirmation: ReplicaConfirmation | null, durability: Durability): Promise<unknown> {
+  const append = redis.call('FCALL', ...args)
+  if (!confirmation || durability.replicas <= 0) return append
+  const confirmed = confirmation.confirm()
+  confirmed.catch(() => {}) // the append's own failure is the one reported
+  const result = await append
+  const acknowledged = await confirmed
+  if (acknowledged < durability.replicas) {
+    throw new BrokerUnavailableError(true, `only ${acknowledged} of ${durability.replicas} replicas confirmed within ${durability.timeoutMs} ms`)
   }
   return result
 }

@@ -10,7 +10,7 @@ import { CONFIG_FIELDS, FUNCTION_SOURCE, PUBLISH_BATCH_FUNCTION } from './redis-
 import { EventTooLargeError, IdempotencyConflictError, InvalidEventError } from './errors'
 import type { RedisConnection } from './redis-connection'
 import type { Durability } from './redis-durable'
-import { fcallDurably, isFunctionMissing, loadFunctionEverywhere } from './redis-durable'
+import { fcallDurably, isFunctionMissing, loadFunctionEverywhere, ReplicaConfirmation } from './redis-durable'
 
 /**
  * The log as the command connection sees it: appends through the publish
@@ -18,6 +18,7 @@ import { fcallDurably, isFunctionMissing, loadFunctionEverywhere } from './redis
  */
 export class RedisLogStore {
   private prepared = false
+  private readonly confirmation: ReplicaConfirmation | null
 
   constructor(
     private readonly connection: RedisConnection,
@@ -28,7 +29,9 @@ export class RedisLogStore {
     private readonly logger: Logger,
     /** Replicas that must have an append before it counts (`NUXT_REDIS_WAIT_REPLICAS`). */
     private readonly durability: Durability = { replicas: 0, timeoutMs: 500 },
-  ) {}
+  ) {
+    this.confirmation = durability.replicas > 0 ? new ReplicaConfirmation(connection, keys.log, durability) : null
+  }
 
   canAppend(): boolean {
     return this.prepared && this.connection.status === 'ready'
@@ -61,7 +64,7 @@ export class RedisLogStore {
 
   async append(batch: Outgoing): Promise<PublishResult> {
     // With NUXT_REDIS_WAIT_REPLICAS, WAIT follows on the same connection (see redis-durable.ts).
-    const call = () => fcallDurably(this.connection, [PUBLISH_BATCH_FUNCTION, 1, this.keys.log, batch.channel, batch.idempotencyKey, batch.fingerprint, batch.ttlS, ...batch.jsons], this.durability) as Promise<(string | number)[]>
+    const call = () => fcallDurably(this.connection, [PUBLISH_BATCH_FUNCTION, 1, this.keys.log, batch.channel, batch.idempotencyKey, batch.fingerprint, batch.ttlS, ...batch.jsons], this.confirmation, this.durability) as Promise<(string | number)[]>
     let reply: (string | number)[]
     try {
       reply = await call()
