@@ -3,6 +3,7 @@ import type { AppServer } from '../helpers/app-server'
 import { startApp } from '../helpers/app-server'
 import type { SentinelTopology } from '../helpers/redis-topology-sentinel'
 import { startSentinelTopology } from '../helpers/redis-topology-sentinel'
+import { ask } from '../helpers/redis-process'
 import { expectExactlyOnce, startIdempotentCollector } from '../helpers/failover-drill'
 import { SseStream } from '../helpers/sse-client'
 import { waitFor } from '../helpers/wait'
@@ -75,6 +76,59 @@ describe('Sentinel: the primary is killed while a collector publishes with WAIT 
     console.info(`sentinel failover with WAIT 1: health down for ${stats.lastOutage!.durationMs} ms, `
       + `kill to health 200 ${recoveredAt - killedAt} ms, longest wait for an acknowledgement ${collector.longestWaitMs()} ms, `
       + `${collector.acknowledged.length} events acknowledged, ${collector.refused.length} attempts refused, ${resets} resets, ${stats.logResets} log resets`)
+    stream.close()
+  })
+})
+
+/**
+ * The same fault without WAIT, while the replicas lag behind (cut off for a
+ * second, as by a slow or broken link): the primary acknowledges events
+ * no replica has, then dies. This is the loss window docs/DEPLOY.md states.
+ */
+describe('Sentinel without WAIT: what a failover loses, and that it is never silent', () => {
+  let topology: SentinelTopology
+  let app: AppServer
+  beforeAll(async () => {
+    topology = await startSentinelTopology()
+    app = await startApp({ env: { NUXT_REDIS_SENTINELS: topology.sentinelList, NUXT_PUBLISH_TOKEN: TOKEN, NUXT_SSE_HEARTBEAT_MS: '1000' } })
+    await waitFor(async () => (await health(app)).status === 200, { what: 'broker ready on Sentinel' })
+  })
+  afterAll(async () => {
+    await app?.stop()
+    await topology?.stop()
+  })
+
+  it('loses the events acknowledged while the replicas lagged, and resets the clients that saw them', async () => {
+    const stream = await SseStream.open(`${app.url}/api/sse/dashboard?channels=alerts`)
+    const collector = startIdempotentCollector([app.url], TOKEN)
+    await waitFor(() => collector.acknowledged.length >= 5, { what: 'five events before the fault' })
+    const old = await topology.primary()
+    const replicas = topology.servers.filter(server => server !== old)
+    // Paused replicas would still find everything in their sockets' buffers:
+    // the primary also drops its replication links, as a network cut would.
+    for (const replica of replicas) replica.pause()
+    await ask(old, 'CLIENT', 'KILL', 'TYPE', 'replica')
+    const lagFrom = collector.acknowledged.length
+    await new Promise(resolve => setTimeout(resolve, 1000))
+    await old.kill()
+    for (const replica of replicas) replica.resume()
+    const primary = await topology.waitForNewPrimary(old)
+    const before = collector.acknowledged.length
+    await waitFor(() => collector.acknowledged.length >= before + 5, { what: 'five events after the failover', timeout: 20_000 })
+    await collector.stop()
+
+    const client = primary.connect()
+    await client.connect()
+    const kept = new Set(((await client.xrange('dashboard:log', '-', '+')) as [string, string[]][]).map(([id]) => id))
+    client.disconnect()
+    const lost = collector.acknowledged.filter(a => !kept.has(a.id))
+    // Only what the primary acknowledged while no replica listened can be gone.
+    expect(lost.length).toBeGreaterThan(0)
+    expect(lost.every(a => a.n >= collector.acknowledged[lagFrom - 1]!.n)).toBe(true)
+    await stream.waitFor(events => events.some(e => e.event === 'reset'), 'a reset for the events the new primary never had', 20_000)
+    expect((await brokerStats(app)).logResets).toBeGreaterThanOrEqual(1)
+    console.info(`sentinel failover without WAIT, replicas lagging 1 s: ${lost.length} acknowledged events lost `
+      + `(${lagFrom}..${before} acknowledged during the lag), clients reset`)
     stream.close()
   })
 })
