@@ -323,6 +323,8 @@ describe('redis broker faults', () => {
     const replayed = await broker.replay(before, 100)
     expect(replayed.kind === 'ok' && replayed.events.map(e => e.id)).toEqual(after)
     expect((await broker.range(poisonId, '+', 10)).map(e => e.id)).toEqual(after)
+    // Read again by the replay and the range: still counted (and logged) once.
+    expect(broker.stats().invalidDropped).toBe(3)
   })
 
   it('two instances racing one idempotency key append once; another body is refused', async () => {

@@ -45,4 +45,15 @@ describe('recent messages kept for resumes', () => {
     expect(metric.conflationKey).toBe('a')
     expect(alert(1).conflationKey).toBeUndefined()
   })
+
+  it('answers no resume the log would refuse: never past its event count, never older than its age limit', () => {
+    let now = 1000
+    const log = new RecentLog(100, 1 << 20, { maxEvents: 3, maxAgeMs: 500 }, () => now)
+    for (let n = 0; n < 5; n++) log.push(alert(n))
+    expect(log.size).toBe(3)
+    expect(log.after('1000-1')).toBeNull()
+    expect(ids(log.after('1000-2'))).toEqual(['1000-3', '1000-4'])
+    now = 1501
+    expect(log.after('1000-2')).toBeNull()
+  })
 })

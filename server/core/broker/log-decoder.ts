@@ -7,8 +7,12 @@ import { parseEventId } from './event-id'
 /** A log entry as Redis answers it: `[id, [field, value, ...]]`. */
 export type StreamEntry = [id: string, fields: string[]]
 
-/** Where a refused event came from and why, for the broker's count and log line. */
-export type DropInvalid = (where: string, why: string) => void
+/**
+ * Where a refused event came from and why, for the broker's count and log
+ * line; `entryId` is set for log entries, which can be read again (replay,
+ * history) and should be counted and logged once.
+ */
+export type DropInvalid = (where: string, why: string, entryId?: string) => void
 
 function field(fields: string[], name: string): string {
   for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -42,31 +46,31 @@ function decodeEntry([id, fields]: StreamEntry, channel: string, dropInvalid: Dr
   try {
     const parsed = parseEventId(id)
     if (!parsed || !isChannel(channel)) {
-      dropInvalid(`log entry ${String(id).slice(0, 40)}`, 'bad id or channel')
+      dropInvalid(`log entry ${String(id).slice(0, 40)}`, 'bad id or channel', String(id))
       return null
     }
     const normalized = normalizeJson(channel, field(fields, 'd'), { source: 'external', timeMs: parsed.ms })
     if (!normalized.ok) {
-      dropInvalid(`log entry ${id}`, normalized.error)
+      dropInvalid(`log entry ${id}`, normalized.error, id)
       return null
     }
     return { id, channel, json: normalized.json }
   }
   catch (error) {
-    dropInvalid(`log entry ${String(id).slice(0, 40)}`, `could not be decoded (${(error as Error)?.name ?? 'error'})`)
+    dropInvalid(`log entry ${String(id).slice(0, 40)}`, `could not be decoded (${(error as Error)?.name ?? 'error'})`, String(id))
     return null
   }
 }
 
 /** A raw `PUBLISH` payload: live only, validated the same way. Never throws. */
-export function decodeLive(channel: Channel, text: string, dropInvalid: DropInvalid): BrokerMessage | null {
+export function decodeLive(channel: Channel, text: string, dropInvalid: DropInvalid, source: string = channel): BrokerMessage | null {
   try {
     const normalized = normalizeJson(channel, text, { source: 'external', timeMs: Date.now() })
     if (normalized.ok) return { channel, json: normalized.json }
-    dropInvalid(`raw PUBLISH on ${channel}`, normalized.error)
+    dropInvalid(`raw PUBLISH on ${source}`, normalized.error)
   }
   catch (error) {
-    dropInvalid(`raw PUBLISH on ${channel}`, `could not be decoded (${(error as Error)?.name ?? 'error'})`)
+    dropInvalid(`raw PUBLISH on ${source}`, `could not be decoded (${(error as Error)?.name ?? 'error'})`)
   }
   return null
 }

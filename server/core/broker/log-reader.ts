@@ -67,8 +67,10 @@ export class LogReader {
         continue
       }
       try {
-        this.cursor ??= await this.newestId()
-        this.answeredAt = performance.now()
+        if (this.cursor === null) {
+          this.cursor = await this.newestId()
+          this.answeredAt = performance.now()
+        }
         if (this.options.checkLog) this.cursor = await this.options.checkLog(this.cursor, failures > 0)
         await this.readOnce()
         failures = 0

@@ -59,6 +59,8 @@ export class RedisBroker implements Broker {
   private readonly logResetListeners = new Set<() => void>()
   private readonly guard: LogGuard
   private everReady = false
+  /** Ids of invalid log entries already counted (bounded, oldest forgotten first). */
+  private readonly invalidEntries = new Set<string>()
   private closing = false
   private readonly counters = { reconnects: 0, invalidDropped: 0, idempotentReplays: 0 }
 
@@ -69,7 +71,7 @@ export class RedisBroker implements Broker {
     this.keys = redisKeys(options.prefix, { hashTag: options.target.kind === 'cluster' })
     this.rawChannels = new Map(CHANNELS.map(channel => [this.keys.rawChannel(channel), channel]))
     this.connections = openConnections(options.target, { commandTimeoutMs, readerBlockMs }, options.logger)
-    const dropInvalid = (where: string, why: string) => this.dropInvalid(where, why)
+    const dropInvalid = (where: string, why: string, entryId?: string) => this.dropInvalid(where, why, entryId)
     this.store = new RedisLogStore(this.connections.command, this.keys, options.retention, options.limits, dropInvalid, options.logger, options.durability)
     // Probed on the reader's connection, between its reads: it reaches the node that holds the log.
     this.guard = new LogGuard(async cursor => parseProbe(await this.connections.reader.call('EVAL', PROBE_SCRIPT, 2, this.keys.log, this.keys.epoch, cursor)))
@@ -204,11 +206,17 @@ export class RedisBroker implements Broker {
       this.dropInvalid(`raw PUBLISH on ${channel}`, `larger than ${this.options.limits.eventMaxBytes} bytes`)
       return
     }
-    const message = decodeLive(target, payload.toString(), (where, why) => this.dropInvalid(where, why))
+    const message = decodeLive(target, payload.toString(), (where, why) => this.dropInvalid(where, why), channel)
     if (message) this.consumer(message)
   }
 
-  private dropInvalid(where: string, why: string): void {
+  /** A log entry is read again by replays and history: count and log it once. */
+  private dropInvalid(where: string, why: string, entryId?: string): void {
+    if (entryId !== undefined) {
+      if (this.invalidEntries.has(entryId)) return
+      this.invalidEntries.add(entryId)
+      if (this.invalidEntries.size > 10_000) this.invalidEntries.delete(this.invalidEntries.values().next().value!)
+    }
     this.counters.invalidDropped++
     this.options.logger.warn(`dropped invalid event (${where}): ${why}`)
   }
