@@ -50,7 +50,7 @@ describe('Sentinel: the primary is killed while a collector publishes with WAIT 
     await old.kill()
     const down = await waitFor(async () => {
       const { status, body } = await health(app)
-      return status === 503 && body
+      return status === 503 ? body : null
     }, { what: '/health/sse to report the outage', timeout: 10_000, interval: 100 })
     expect(down.status).toBe('down')
     await topology.waitForNewPrimary(old)
