@@ -178,6 +178,15 @@ export function figuresFor(options) {
       better: 'lower',
     })))
   }
+  for (const replicas of [0, 1]) {
+    figures.push({
+      scenario: 'ha',
+      label: `Redis alone: append${replicas ? ' + WAIT 1' : ''}, one after the other, p50`,
+      unit: 'ms',
+      pick: r => r.publish?.redis?.[`wait${replicas}`]?.p50,
+      better: 'lower',
+    })
+  }
   figures.push({
     scenario: 'ha',
     label: `Fan-out, 3 instances on a 3-primary Redis Cluster, ${ha.clients.toLocaleString('en-US')} clients × ${ha.events} events: deliveries/s`,

@@ -5,7 +5,7 @@
 // 2. fan-out with three instances on a 3-primary Redis Cluster, clients
 //    spread evenly over them. Skipped (with the reason) where no cluster can
 //    be started.
-import { Cluster } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { Feeder } from '../lib/feeder.mjs'
 import { startCluster, startReplicated } from '../lib/redis-topology.mjs'
 import { startServer, PULSEBOARD_PREFIX } from '../lib/servers.mjs'
@@ -42,10 +42,38 @@ async function measureIngest(base, { collectors, seconds }) {
   return { collectors, publishesPerSecond: Math.round(samplesUs.length / elapsed), failed, latency: latencySummary(samplesUs) }
 }
 
+/**
+ * The cost of WAIT itself, without the app around it: one append after the
+ * other on one connection, with and without `WAIT 1` behind it, in
+ * alternating blocks so drift on a shared machine hits both alike.
+ */
+async function waitRoundTrips(url, { rounds = 10, perRound = 200 } = {}) {
+  const redis = new Redis(url)
+  const samples = { wait0: [], wait1: [] }
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const replicas of [0, 1]) {
+        for (let i = 0; i < perRound; i++) {
+          const started = performance.now()
+          const pipeline = redis.pipeline().xadd('bench:wait', 'MAXLEN', '~', 1000, '*', 'd', 'x')
+          if (replicas) pipeline.call('WAIT', 1, 500)
+          await pipeline.exec()
+          samples[`wait${replicas}`].push((performance.now() - started) * 1000)
+        }
+      }
+    }
+  }
+  finally {
+    redis.disconnect()
+  }
+  return { wait0: latencySummary(samples.wait0), wait1: latencySummary(samples.wait1) }
+}
+
 async function publishCost({ nodeArgs, collectors, seconds }) {
   const redis = await startReplicated()
   const out = {}
   try {
+    out.redis = await waitRoundTrips(redis.url)
     for (const replicas of [0, 1]) {
       const server = await startServer('pulseboard', { redisUrl: redis.url, nodeArgs, extraEnv: { ...INGEST_ENV, NUXT_REDIS_WAIT_REPLICAS: String(replicas) } })
       try {
