@@ -46,6 +46,13 @@ describe('Cluster: the primary that owns the dashboard\'s slot is killed, two in
     await probe.connect()
     expect(await probe.xlen(LOG_KEY)).toBeGreaterThanOrEqual(10)
     probe.disconnect()
+    // A raw collector's classic PUBLISH, sent to any one node, reaches both instances live.
+    const other = topology.nodes.find(node => node !== owner && node.running())!
+    const raw = other.connect()
+    await raw.connect()
+    await raw.publish('dashboard:alerts', JSON.stringify({ level: 'info', message: 'raw publish on a cluster' }))
+    raw.disconnect()
+    for (const stream of streams) await stream.waitFor(events => events.some(e => e.id === undefined && e.data.includes('raw publish on a cluster')), 'the raw PUBLISH on each instance')
 
     const killedAt = Date.now()
     const acknowledgedAtKill = collector.acknowledged.length
