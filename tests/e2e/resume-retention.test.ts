@@ -38,16 +38,20 @@ describe('resume with an id the log no longer keeps, on two instances', () => {
 
   it('gives the same answer on the instance that still holds the id in memory and on one that never saw it', async () => {
     const ids: string[] = []
-    for (let n = 0; n < 120; n++) ids.push(...((await ingest(a.url, 'alerts', { level: 'info', message: `event ${n}` }, TOKEN)).json.ids as string[]))
+    for (let n = 0; n < 80; n++) ids.push(...((await ingest(a.url, 'alerts', { level: 'info', message: `event ${n}` }, TOKEN)).json.ids as string[]))
     const trimmed = ids[10]!
-    const kept = ids[110]!
     expect(await redis.client().xlen('dashboard:log')).toBe(50)
     // B starts after the events: nothing of them in its memory.
     b = await startApp({ env: env('node-b', redis.url) })
     await waitFor(async () => (await fetch(`${b!.url}/health/sse`)).ok, { what: 'B on Redis' })
     expect(await resumeAnswer(a.url, trimmed)).toBe('reset')
     expect(await resumeAnswer(b.url, trimmed)).toBe('reset')
-    expect(await resumeAnswer(a.url, kept)).toBe(`replay from ${ids[111]}`)
-    expect(await resumeAnswer(b.url, kept)).toBe(`replay from ${ids[111]}`)
+    // An id the log still keeps replays on both, from the same event (the instances' own
+    // alerts may come first: the answer is the same either way).
+    const kept = ids.at(-1)!
+    await ingest(a.url, 'alerts', { level: 'info', message: 'next' }, TOKEN)
+    const onA = await resumeAnswer(a.url, kept)
+    expect(onA).toMatch(/^replay from /)
+    expect(await resumeAnswer(b.url, kept)).toBe(onA)
   })
 })

@@ -35,6 +35,8 @@ export interface PublishQueueOptions {
   limit: number
   /** Batches sent per round trip (pipelined, in order). */
   window?: number
+  /** Told about the first failure of a run of failed sends (the batch stays queued). */
+  onSendFailure?: (error: unknown) => void
 }
 
 /** Keys made up for this instance's own events need only outlive a resend. */
@@ -127,6 +129,7 @@ export class PublishQueue {
         else if (isRefusal(result.reason)) batch.reject(result.reason as Error)
         else {
           // No answer: keep it (and what follows) for a resend under the same key.
+          if (failures === 0) this.options.onSendFailure?.(result.reason)
           transportFailure = true
           break
         }

@@ -93,6 +93,7 @@ export class RedisBroker implements Broker {
       },
       canSend: () => this.store.canAppend(),
       limit: options.outboxLimit ?? 10_000,
+      onSendFailure: error => options.logger.warn(`publishing failed, kept in the outbox for a resend: ${(error as Error)?.message ?? error}`),
     })
   }
 

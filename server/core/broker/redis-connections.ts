@@ -39,14 +39,10 @@ export function openConnections(target: RedisTarget, timings: ConnectionTimings,
   return connections
 }
 
-export async function closeConnections(connections: RedisConnections): Promise<void> {
-  const all = Object.values(connections)
-  await Promise.allSettled(all.map(connection => connection.quit()))
-  for (const connection of all) connection.disconnect()
-}
-
-/** True for failures that say nothing about the command itself (timeouts, dropped sockets). */
-export function isTransportError(error: unknown): boolean {
-  const text = String((error as Error)?.message ?? error)
-  return /timed out|isn't writeable|Connection is closed|ECONNRE|EPIPE|max retries|Socket closed|Ready check/i.test(text)
+export async function closeConnections({ command, reader, subscriber }: RedisConnections): Promise<void> {
+  // The reader is blocked in XREAD: a QUIT would wait behind it, and it has nothing to flush.
+  reader.disconnect()
+  await Promise.allSettled([command.quit(), subscriber.quit()])
+  command.disconnect()
+  subscriber.disconnect()
 }

@@ -55,6 +55,10 @@ export class RedisLogStore {
     }
     catch (error) {
       this.logger.error(`cannot load the publish function (Redis 7+ needed): ${(error as Error).message}`)
+      // A Redis that went silent during the load answers again later: try again while connected.
+      setTimeout(() => {
+        if (!this.prepared && this.connection.status === 'ready') void this.prepare()
+      }, 1000).unref()
     }
   }
 
