@@ -7,6 +7,13 @@ export default defineNuxtConfig({
 
   runtimeConfig: {
     redisUrl: '',
+    // Sentinel or Cluster instead of one Redis; README "Redis: single, Sentinel or Cluster".
+    redisSentinels: '',
+    redisSentinelName: 'mymaster',
+    redisSentinelPassword: '',
+    redisClusterNodes: '',
+    redisWaitReplicas: 0,
+    redisWaitTimeoutMs: 500,
     redisPrefix: 'dashboard',
     redisCommandTimeoutMs: 2000,
     instanceId: '',

@@ -14,6 +14,7 @@ import { startRedis } from './lib/redis.mjs'
 import { markdownReport, summarize } from './lib/report.mjs'
 import { PULSEBOARD_ENTRY } from './lib/servers.mjs'
 import { fanout } from './scenarios/fanout.mjs'
+import { ha } from './scenarios/ha.mjs'
 import { latency } from './scenarios/latency.mjs'
 import { memory } from './scenarios/memory.mjs'
 import { scale } from './scenarios/scale.mjs'
@@ -21,7 +22,7 @@ import { slow } from './scenarios/slow.mjs'
 import { storm } from './scenarios/storm.mjs'
 import { stampede } from './scenarios/stampede.mjs'
 
-const SCENARIO_RUNNERS = { fanout, memory, latency, scale, slow, storm, stampede }
+const SCENARIO_RUNNERS = { fanout, memory, latency, scale, slow, storm, stampede, ha }
 
 function log(message) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util'
 import { EXTRA_SERVER_KINDS, SERVER_KINDS } from './servers.mjs'
 
-export const SCENARIOS = ['fanout', 'memory', 'latency', 'scale', 'slow', 'storm', 'stampede']
+export const SCENARIOS = ['fanout', 'memory', 'latency', 'scale', 'slow', 'storm', 'stampede', 'ha']
 
 const USAGE = `npm run bench -- [options]
   --only <list>        scenarios: ${SCENARIOS.join(',')} (default: all)
@@ -103,5 +103,7 @@ export function readOptions(argv) {
       viewers: positiveInt(values.viewers, 'viewers') ?? (quick ? 30 : 500),
       sourceCounts: values.sources !== undefined ? values.sources.split(',').map(Number) : quick ? [0, 5] : [0, 20, 100],
     },
+    // Replicated Redis and Cluster (Pulseboard only; the cluster part is skipped where none starts).
+    ha: { collectors: 8, seconds: quick ? 2 : 5, clients: clients ?? (quick ? 300 : 3000), events: events ?? (quick ? 50 : 200) },
   }
 }

@@ -28,15 +28,20 @@ export function benchEvent(seq, bytes = 150) {
 }
 
 export class Feeder {
-  /** @param {import('ioredis').Redis} redis @param {'pulseboard'|'naive'|'floor'} kind */
-  constructor(redis, kind) {
+  /**
+   * @param {import('ioredis').Redis | import('ioredis').Cluster} redis
+   * @param {'pulseboard'|'naive'|'floor'} kind
+   * @param {string} [logKey] Pulseboard's log (`{bench}:log` on a Redis Cluster)
+   */
+  constructor(redis, kind, logKey = `${PULSEBOARD_PREFIX}:log`) {
     this.redis = redis
     this.kind = kind
+    this.logKey = logKey
     this.seq = 0
   }
 
   #command(pipeline, channel, json) {
-    if (this.kind === 'pulseboard') return pipeline.call('FCALL', PUBLISH_FUNCTION, 1, `${PULSEBOARD_PREFIX}:log`, channel, json)
+    if (this.kind === 'pulseboard') return pipeline.call('FCALL', PUBLISH_FUNCTION, 1, this.logKey, channel, json)
     return pipeline.publish(`${REFERENCE_PREFIX}:${channel}`, json)
   }
 

@@ -164,6 +164,38 @@ export function figuresFor(options) {
     better: 'lower',
   })
   figures.push(...stampedeFigures(options.stampede))
+  const ha = options.ha
+  for (const replicas of [0, 1]) {
+    figures.push({
+      scenario: 'ha',
+      label: `Ingest with WAIT ${replicas} (primary + 1 replica, ${ha.collectors} collectors): publishes/s`,
+      unit: 'rate',
+      pick: r => r.publish?.[`wait${replicas}`]?.publishesPerSecond,
+      better: 'higher',
+    }, ...['p50', 'p99'].map(key => ({
+      scenario: 'ha',
+      label: `Ingest with WAIT ${replicas}: latency ${key}`,
+      unit: 'ms',
+      pick: r => r.publish?.[`wait${replicas}`]?.latency?.[key],
+      better: 'lower',
+    })))
+  }
+  for (const replicas of [0, 1]) {
+    figures.push({
+      scenario: 'ha',
+      label: `Redis alone: append${replicas ? ' + WAIT 1' : ''}, one after the other, p50`,
+      unit: 'ms',
+      pick: r => r.publish?.redis?.[`wait${replicas}`]?.p50,
+      better: 'lower',
+    })
+  }
+  figures.push({
+    scenario: 'ha',
+    label: `Fan-out, 3 instances on a 3-primary Redis Cluster, ${ha.clients.toLocaleString('en-US')} clients × ${ha.events} events: deliveries/s`,
+    unit: 'rate',
+    pick: r => r.clusterFanout?.complete ? r.clusterFanout.deliveriesPerSecond : NaN,
+    better: 'higher',
+  })
   return figures.filter(figure => options.scenarios.includes(figure.scenario))
 }
 

@@ -1,4 +1,6 @@
 import { hostname } from 'node:os'
+import type { RedisTarget } from './broker/redis-connection'
+import { readRedisTarget } from './broker/redis-connection'
 
 /**
  * Pulseboard's settings. Defaults live in `nuxt.config.ts` (runtimeConfig) so
@@ -7,7 +9,12 @@ import { hostname } from 'node:os'
  */
 export interface PulseConfig {
   redisUrl: string
+  /** Single Redis, Sentinel or Cluster; null: the embedded broker. */
+  redis: RedisTarget | null
   redisPrefix: string
+  /** Replicas that must confirm a durable publish (`WAIT`) before it is acknowledged; 0: none. */
+  redisWaitReplicas: number
+  redisWaitTimeoutMs: number
   /** Longest any Redis command may take before the broker treats Redis as silent. */
   redisCommandTimeoutMs: number
   instanceId: string
@@ -92,6 +99,29 @@ function oneOf<T extends string>(raw: unknown, name: string, allowed: readonly T
   return value as T
 }
 
+function count(raw: unknown, name: string, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a whole number >= 0, got ${String(raw)}`)
+  return value
+}
+
+/** Single Redis, Sentinel or Cluster; a setting that cannot work stops the server in one line. */
+function redisTarget(runtime: Loose): RedisTarget | null {
+  try {
+    return readRedisTarget({
+      redisUrl: redisUrl(runtime.redisUrl),
+      redisSentinels: text(runtime.redisSentinels),
+      redisSentinelName: text(runtime.redisSentinelName),
+      redisSentinelPassword: text(runtime.redisSentinelPassword),
+      redisClusterNodes: text(runtime.redisClusterNodes),
+    })
+  }
+  catch (error) {
+    throw error instanceof ConfigError ? error : new ConfigError((error as Error).message)
+  }
+}
+
 function text(raw: unknown): string {
   return raw === undefined || raw === null ? '' : String(raw)
 }
@@ -101,6 +131,9 @@ export function readPulseConfig(runtime: Loose): PulseConfig {
   if (ratio > 1) throw new ConfigError('NUXT_ALERT_CLEAR_RATIO must be at most 1')
   return {
     redisUrl: redisUrl(runtime.redisUrl),
+    redis: redisTarget(runtime),
+    redisWaitReplicas: count(runtime.redisWaitReplicas, 'NUXT_REDIS_WAIT_REPLICAS', 0),
+    redisWaitTimeoutMs: positive(runtime.redisWaitTimeoutMs, 'NUXT_REDIS_WAIT_TIMEOUT_MS', 500),
     redisPrefix: text(runtime.redisPrefix) || 'dashboard',
     redisCommandTimeoutMs: positive(runtime.redisCommandTimeoutMs, 'NUXT_REDIS_COMMAND_TIMEOUT_MS', 2000),
     instanceId: text(runtime.instanceId) || `${hostname()}-${process.pid}`,

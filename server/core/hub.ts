@@ -63,6 +63,7 @@ export class Hub {
     this.greeting = WireFrame.of(encodeRetry(options.retryMs) + encodeComment('connected'))
     this.recent = new RecentLog(options.recentEvents ?? 1000, options.recentBytes ?? 4 * 1024 * 1024, options.retention)
     broker.setConsumer(message => this.dispatch(message))
+    broker.onLogReset?.(() => this.resetAll())
   }
 
   get size(): number {
@@ -96,6 +97,19 @@ export class Hub {
     connection.writeControl(this.greeting, true)
     this.add(connection)
     if (lastEventId !== null && !this.resumeFromMemory(connection, lastEventId)) void this.resume(connection, lastEventId)
+  }
+
+  /**
+   * The log this instance read was lost or replaced (a Redis restarted
+   * empty, a failover to a replica without the newest entries; see
+   * `broker/log-identity.ts`). Every client is told `reset` and starts again
+   * from a snapshot; ids kept for resumes from memory name events of the old
+   * log, so they are forgotten.
+   */
+  resetAll(): void {
+    this.recent.clear()
+    const frame = WireFrame.of(encodeFrame({ event: 'reset', data: JSON.stringify({ reason: 'log-replaced' }) }))
+    for (const connection of this.all) connection.writeControl(frame, true)
   }
 
   /** Ends every stream with a short, jittered retry so clients spread over the other instances. */

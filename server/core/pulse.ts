@@ -9,6 +9,7 @@ import { createCounters } from './counters'
 import { createLogger } from './logger'
 import { RequestStats } from './sources/request-stats'
 import { createSourceGate, SourceAdmission } from './source-admission'
+import { AvailabilityTracker } from './availability'
 
 /**
  * Sampling interval of the event-loop monitor. Node records the whole interval
@@ -26,6 +27,8 @@ export interface Pulse {
   /** The distinct sources this instance tracks (`NUXT_MAX_SOURCES`). */
   sources: SourceAdmission
   requestStats: RequestStats
+  /** The broker's outages as this instance saw them (`/health/sse`). */
+  availability: AvailabilityTracker
   eventLoopDelay: ReturnType<typeof monitorEventLoopDelay>
   startedAt: number
   close(): Promise<void>
@@ -47,6 +50,10 @@ export function createPulse(config: PulseConfig): Pulse {
     admitSource,
   }, counters, createLogger('sse'))
   const eventLoopDelay = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS })
+  const availability = new AvailabilityTracker()
+  // Sampled often enough to time a failover to a quarter of a second.
+  const sampler = setInterval(() => availability.sample(broker.state() === 'ready'), 250)
+  sampler.unref()
   let closed = false
   return {
     config,
@@ -56,11 +63,13 @@ export function createPulse(config: PulseConfig): Pulse {
     counters,
     sources,
     requestStats: new RequestStats(),
+    availability,
     eventLoopDelay,
     startedAt: Date.now(),
     async close() {
       if (closed) return
       closed = true
+      clearInterval(sampler)
       hub.shutdown()
       eventLoopDelay.disable()
       await broker.close()

@@ -52,6 +52,11 @@ export class RecentLog {
     while (this.bytes > this.maxBytes && this.size > 1) this.dropOldest()
   }
 
+  /** Forgets everything (the log these ids belong to is gone). */
+  clear(): void {
+    while (this.size > 0) this.dropOldest()
+  }
+
   /** Entries strictly after `id`, oldest first; null when `id` is not in the window. */
   after(id: string): EncodedMessage[] | null {
     const seq = this.seqById.get(id)

@@ -26,8 +26,8 @@ export default defineNitroPlugin((nitroApp) => {
     if (!import.meta.dev) process.exit(1)
     throw error
   }
-  const { redisUrl, redisPrefix } = usePulse().config
-  const security = createSecurity(config, { redisUrl, redisPrefix, logger: createLogger('security') })
+  const { redis, redisPrefix } = usePulse().config
+  const security = createSecurity(config, { redis, redisPrefix, logger: createLogger('security') })
   setSecurity(security)
 
   const { frameAncestors } = config

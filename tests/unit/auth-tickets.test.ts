@@ -109,7 +109,7 @@ describe('redis ticket store', () => {
   let redis: RedisServer
   const stores: RedisTicketStore[] = []
   async function connected(prefix = 'test'): Promise<RedisTicketStore> {
-    const store = new RedisTicketStore(redis.url, prefix, quiet)
+    const store = new RedisTicketStore({ kind: 'single', url: redis.url }, prefix, quiet)
     stores.push(store)
     store.start()
     await waitFor(async () => {

@@ -47,7 +47,7 @@ async function harness(broker: Broker, prefix: string): Promise<Harness> {
 const retentionOf = (r?: Partial<LogRetention>): LogRetention => ({ maxAgeMs: 60_000, maxEvents: 1000, ...r })
 const limits: BrokerLimits = { eventMaxBytes: 4096, idempotencyTtlS: 600 }
 const redisBroker = (url: string, prefix: string, r?: Partial<LogRetention>) =>
-  new RedisBroker({ url, prefix, retention: retentionOf(r), limits, logger: quiet, commandTimeoutMs: 500, readerBlockMs: 250 })
+  new RedisBroker({ target: { kind: 'single', url }, prefix, retention: retentionOf(r), limits, logger: quiet, commandTimeoutMs: 500, readerBlockMs: 250 })
 
 const factories: [string, Factory][] = [
   ['memory', r => harness(new MemoryBroker(retentionOf(r), undefined, limits), 'memory')],

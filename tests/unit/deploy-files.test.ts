@@ -100,3 +100,33 @@ describe('docker-compose.yml', () => {
     expect(upstreams).toEqual([`app1:${runtimeEnv.PORT}`, `app2:${runtimeEnv.PORT}`])
   })
 })
+
+describe('docker-compose.sentinel.yml', () => {
+  const sentinelCompose = parse(read('docker-compose.sentinel.yml'), { merge: true }) as { services: Record<string, Service> }
+  const services = sentinelCompose.services
+  const names = Object.keys(services)
+  const sentinels = names.filter(name => name.startsWith('sentinel-'))
+  const dataNodes = names.filter(name => name.startsWith('redis-'))
+  const script = (name: string) => services[name]!.command!.join(' ')
+
+  it('runs a primary and two replicas, all append-only, on Redis 7+', () => {
+    expect(dataNodes).toHaveLength(3)
+    for (const name of dataNodes) {
+      expect(services[name]!.command!.join(' ')).toContain('--appendonly yes')
+      expect(Number(/redis:(\d+)/.exec(services[name]!.image!)?.[1])).toBeGreaterThanOrEqual(7)
+    }
+    expect(dataNodes.filter(name => services[name]!.command!.join(' ').includes('--replicaof redis-primary 6379'))).toHaveLength(2)
+  })
+
+  it('runs three sentinels with quorum 2 watching the primary under the name the apps ask for', () => {
+    expect(sentinels).toHaveLength(3)
+    for (const name of sentinels) expect(script(name)).toContain('sentinel monitor mymaster redis-primary 6379 2')
+    for (const app of ['app1', 'app2']) {
+      const env = services[app]!.environment!
+      expect(env.NUXT_REDIS_SENTINEL_NAME).toBe('mymaster')
+      expect(env.NUXT_REDIS_SENTINELS!.split(',').sort()).toEqual(sentinels.map(name => `${name}:26379`).sort())
+      expect(env.NUXT_REDIS_URL).toBeUndefined()
+      expect(Number(env.NUXT_REDIS_WAIT_REPLICAS)).toBe(1)
+    }
+  })
+})

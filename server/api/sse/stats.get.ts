@@ -3,8 +3,9 @@ import { useReadPath } from '../../core/history/read-path'
 
 /** Exact counts for this instance. */
 export default defineEventHandler((event) => {
-  const { hub, counters, broker, config, startedAt, sources } = usePulse()
+  const { hub, counters, broker, config, startedAt, sources, availability } = usePulse()
   setResponseHeader(event, 'Cache-Control', 'no-store')
+  const { reconnects, primaryChanges, logResets } = broker.stats()
   return {
     connectedClients: hub.size,
     instance: config.instanceId,
@@ -18,7 +19,13 @@ export default defineEventHandler((event) => {
     sourcesRefused: counters.sourcesRefused,
     answers: { ...counters.answers },
     history: historyStats(),
-    broker: { kind: broker.kind, state: broker.state(), reconnects: broker.stats().reconnects },
+    broker: {
+      kind: broker.kind,
+      state: broker.state(),
+      reconnects,
+      // Outages as this instance saw them, failovers (the primary holding the log changed) and lost logs.
+      ...(broker.kind === 'redis' ? { ...availability.report(), failovers: primaryChanges, logResets } : {}),
+    },
   }
 })
 

@@ -5,6 +5,7 @@ import { ViewerSessions } from './viewer-session'
 import type { TicketStore } from './tickets/ticket-store'
 import { SignedTickets } from './tickets/signed-tickets'
 import { MemoryTicketStore } from './tickets/memory-ticket-store'
+import type { RedisTarget } from '../broker/redis-connection'
 import { RedisTicketStore } from './tickets/redis-ticket-store'
 import { normalizeAddress, TrustedProxies } from '../limits/client-ip'
 import { ConnectionLimiter } from '../limits/connection-limiter'
@@ -36,7 +37,8 @@ export interface Security {
 }
 
 export interface SecurityDeps {
-  redisUrl: string
+  /** Where tickets live; null: in this instance's memory. */
+  redis: RedisTarget | null
   redisPrefix: string
   logger: Logger
 }
@@ -44,8 +46,8 @@ export interface SecurityDeps {
 export function createSecurity(config: SecurityConfig, deps: SecurityDeps): Security {
   const proxies = new TrustedProxies(config.trustedProxies)
   let store: TicketStore
-  if (deps.redisUrl) {
-    const redisStore = new RedisTicketStore(deps.redisUrl, deps.redisPrefix, deps.logger)
+  if (deps.redis) {
+    const redisStore = new RedisTicketStore(deps.redis, deps.redisPrefix, deps.logger)
     redisStore.start()
     store = redisStore
   }

@@ -1,13 +1,13 @@
-import type { Redis } from 'ioredis'
 import type { Logger } from '../logger'
 import type { BrokerMessage } from './types'
 import type { Decoder, StreamEntry } from './log-decoder'
 import { decodeEntries } from './log-decoder'
 import { ORIGIN_ID } from './event-id'
+import type { RedisConnection } from './redis-connection'
 
 export interface LogReaderOptions {
   /** A connection used by nothing else: XREAD BLOCK holds it. */
-  connection: Redis
+  connection: RedisConnection
   logKey: string
   /** Longest wait for new entries before the loop asks again (and proves Redis answers). */
   blockMs: number
@@ -16,6 +16,12 @@ export interface LogReaderOptions {
   consumer: (message: BrokerMessage) => void
   decoder: Decoder
   logger: Logger
+  /**
+   * Asked before a read whether the log is still the log the cursor belongs
+   * to (`log-identity.ts`); answers the cursor to read after. `afterFailure`:
+   * the previous read failed (a reconnect, perhaps to another primary).
+   */
+  checkLog?: (cursor: string, afterFailure: boolean) => Promise<string>
 }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
@@ -65,6 +71,7 @@ export class LogReader {
           this.cursor = await this.newestId()
           this.answeredAt = performance.now()
         }
+        if (this.options.checkLog) this.cursor = await this.options.checkLog(this.cursor, failures > 0)
         await this.readOnce()
         failures = 0
       }

@@ -21,7 +21,7 @@ export class MemoryBroker implements Broker {
   private readonly idempotency: IdempotencyMemory
   private consumer: (message: BrokerMessage) => void = () => {}
   private closed = false
-  private readonly counters: BrokerStats = { reconnects: 0, invalidDropped: 0, idempotentReplays: 0 }
+  private readonly counters: BrokerStats = { reconnects: 0, invalidDropped: 0, idempotentReplays: 0, primaryChanges: 0, logResets: 0 }
 
   constructor(retention: LogRetention, now?: () => number, private readonly limits: BrokerLimits = DEFAULT_LIMITS) {
     this.log = new RetainedLog(retention, now)

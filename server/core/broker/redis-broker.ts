@@ -7,16 +7,25 @@ import { closeConnections, openConnections } from './redis-connections'
 import type { RedisKeys } from './redis-keys'
 import { redisKeys } from './redis-keys'
 import { LogReader } from './log-reader'
-import type { Decoder } from './log-decoder'
+import type { Decoder, StreamEntry } from './log-decoder'
 import { decodeLive } from './log-decoder'
 import { PublishQueue } from './publish-queue'
 import { RedisLogStore } from './redis-log-store'
 import { BrokerUnavailableError } from './errors'
+import type { RedisTarget } from './redis-connection'
+import type { Durability } from './redis-durable'
+import { loadOnNewNodes } from './redis-durable'
+import { LogGuard, parseProbe, PROBE_SCRIPT } from './log-identity'
+import { ORIGIN_ID } from './event-id'
+import { FUNCTION_SOURCE } from './redis-function'
 
 export interface RedisBrokerOptions {
-  url: string
+  /** A single Redis, Sentinel or Cluster (`redis-connection.ts`). */
+  target: RedisTarget
   /** Key and channel prefix: `<prefix>:log`, `<prefix>:metrics`, ... (see redis-keys.ts) */
   prefix: string
+  /** Replicas that must confirm an append before it is acknowledged (`WAIT`). */
+  durability?: Durability
   retention: LogRetention
   limits: BrokerLimits
   logger: Logger
@@ -48,24 +57,28 @@ export class RedisBroker implements Broker {
   private readonly freshForMs: number
   private readonly decoder: Decoder
   private consumer: (message: BrokerMessage) => void = () => {}
+  private readonly logResetListeners = new Set<() => void>()
+  private readonly guard: LogGuard
   private everReady = false
   /** Ids of invalid log entries already counted (bounded, oldest forgotten first). */
   private readonly invalidEntries = new Set<string>()
   private closing = false
-  private readonly counters: BrokerStats = { reconnects: 0, invalidDropped: 0, idempotentReplays: 0 }
+  private readonly counters = { reconnects: 0, invalidDropped: 0, idempotentReplays: 0 }
 
   constructor(private readonly options: RedisBrokerOptions) {
     const commandTimeoutMs = options.commandTimeoutMs ?? 2000
     const readerBlockMs = options.readerBlockMs ?? 1000
     this.freshForMs = readerBlockMs + commandTimeoutMs
-    this.keys = redisKeys(options.prefix)
+    this.keys = redisKeys(options.prefix, { hashTag: options.target.kind === 'cluster' })
     this.rawChannels = new Map(CHANNELS.map(channel => [this.keys.rawChannel(channel), channel]))
-    this.connections = openConnections(options.url, { commandTimeoutMs, readerBlockMs }, options.logger)
+    this.connections = openConnections(options.target, { commandTimeoutMs, readerBlockMs }, options.logger)
     this.decoder = {
       dropInvalid: (where, why, entryId) => this.dropInvalid(where, why, entryId),
       maxBytes: options.limits.eventMaxBytes,
     }
-    this.store = new RedisLogStore(this.connections.command, this.keys, options.retention, options.limits, this.decoder, options.logger)
+    this.store = new RedisLogStore(this.connections.command, this.keys, options.retention, options.limits, this.decoder, options.logger, options.durability)
+    // Probed on the reader's connection, between its reads: it reaches the node that holds the log.
+    this.guard = new LogGuard(async cursor => parseProbe(await this.connections.reader.call('EVAL', PROBE_SCRIPT, 2, this.keys.log, this.keys.epoch, cursor)))
     this.reader = new LogReader({
       connection: this.connections.reader,
       logKey: this.keys.log,
@@ -74,6 +87,7 @@ export class RedisBroker implements Broker {
       consumer: message => this.consumer(message),
       decoder: this.decoder,
       logger: options.logger,
+      checkLog: (cursor, afterFailure) => this.checkLog(cursor, afterFailure),
     })
     this.outbox = new PublishQueue({
       append: async (batch) => {
@@ -102,6 +116,7 @@ export class RedisBroker implements Broker {
     command.on('ready', () => void this.store.prepare().then(() => this.outbox.kick()))
     command.on('close', () => this.store.forgetPrepared())
     reader.on('reconnecting', () => this.counters.reconnects++)
+    loadOnNewNodes(command, FUNCTION_SOURCE, error => this.options.logger.warn(`loading the publish function on a new node failed: ${error.message}`))
     subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onRawPublish(channel.toString(), message))
     command.connect().catch(() => {})
     reader.connect().catch(() => {})
@@ -144,8 +159,13 @@ export class RedisBroker implements Broker {
     return performance.now() - started
   }
 
+  /** Called when the log was found lost or replaced (the hub then resets its clients). */
+  onLogReset(listener: () => void): void {
+    this.logResetListeners.add(listener)
+  }
+
   stats(): BrokerStats {
-    return { ...this.counters }
+    return { ...this.counters, primaryChanges: this.guard.primaryChanges, logResets: this.guard.logResets }
   }
 
   async close(): Promise<void> {
@@ -153,6 +173,35 @@ export class RedisBroker implements Broker {
     this.outbox.close()
     this.reader.stop()
     await closeConnections(this.connections)
+  }
+
+  /**
+   * Before the reader goes on from `cursor`: is this still the log it was
+   * reading (`log-identity.ts`)? Probed once a second and after every failed
+   * read. A lost or replaced log resets this instance's clients, and the
+   * reader continues with what the log holds now:
+   * - a new log (new epoch): from its start, every entry is new;
+   * - a log that lost its newest entries (a failover to a replica that did
+   *   not have them): after the newest entry it still has at or before the
+   *   cursor. The log's last id is then raised to the cursor, so the new
+   *   primary never hands out again an id this instance already delivered
+   *   (it could, were its clock behind the old primary's).
+   */
+  private async checkLog(cursor: string, afterFailure: boolean): Promise<string> {
+    if (!this.guard.due(afterFailure)) return cursor
+    const verdict = await this.guard.check(cursor)
+    if (verdict.kind === 'same') return cursor
+    const { reader } = this.connections
+    let next = ORIGIN_ID
+    if (verdict.kind === 'tail-lost') {
+      const kept = await reader.xrevrange(this.keys.log, cursor, '-', 'COUNT', 1) as StreamEntry[]
+      next = kept[0]?.[0] ?? ORIGIN_ID
+      // Fails harmlessly when newer entries exist already: their ids are past the cursor anyway.
+      await reader.call('XSETID', this.keys.log, cursor).catch(() => {})
+    }
+    this.options.logger.warn(`the log was ${verdict.kind === 'replaced' ? 'replaced (new epoch: Redis lost it)' : `missing its newest entries (after ${next}), as after a failover to a replica that lacked them`}; clients get reset, reading on after ${next}`)
+    for (const listener of this.logResetListeners) listener()
+    return next
   }
 
   private onRawPublish(channel: string, payload: Buffer): void {

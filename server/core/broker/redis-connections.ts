@@ -1,14 +1,14 @@
-import { Redis } from 'ioredis'
-import type { RedisOptions } from 'ioredis'
 import type { Logger } from '../logger'
+import type { RedisConnection, RedisTarget } from './redis-connection'
+import { createRedisConnection } from './redis-connection'
 
 export interface RedisConnections {
   /** Commands (publish, replay, ranges): every command bounded, no offline queue. */
-  command: Redis
-  /** The log reader's own connection: one blocking XREAD at a time. */
-  reader: Redis
-  /** Pub/Sub for raw `PUBLISH` collectors (live-only channels). */
-  subscriber: Redis
+  command: RedisConnection
+  /** The log reader's own connection (on a Cluster, its own node connections): one blocking XREAD at a time. */
+  reader: RedisConnection
+  /** Pub/Sub for raw `PUBLISH` collectors (live-only channels; classic Pub/Sub reaches every Cluster node). */
+  subscriber: RedisConnection
 }
 
 export interface ConnectionTimings {
@@ -19,25 +19,19 @@ export interface ConnectionTimings {
 }
 
 /**
- * The three connections of a Redis broker. None of them queues commands while
+ * The three connections of a Redis broker, to a single Redis, the primary
+ * Sentinel names, or a Cluster (`redis-connection.ts`). None of them queues commands while
  * disconnected (the broker's outbox is the only, bounded, queue) and every
  * command has a time limit, so a Redis that stops answering without closing
  * its sockets is noticed instead of waited on.
  */
-export function openConnections(url: string, timings: ConnectionTimings, logger: Logger): RedisConnections {
-  const base: RedisOptions = {
-    lazyConnect: true,
-    // Keep trying for as long as the process lives; back off to 2 s.
-    retryStrategy: times => Math.min(100 * times, 2000),
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    connectTimeout: Math.max(timings.commandTimeoutMs, 1000),
-  }
+export function openConnections(target: RedisTarget, timings: ConnectionTimings, logger: Logger): RedisConnections {
+  const connectTimeoutMs = Math.max(timings.commandTimeoutMs, 1000)
   const connections: RedisConnections = {
-    command: new Redis(url, { ...base, commandTimeout: timings.commandTimeoutMs, connectionName: 'pulseboard-cmd' }),
-    reader: new Redis(url, { ...base, commandTimeout: timings.readerBlockMs + timings.commandTimeoutMs, connectionName: 'pulseboard-reader' }),
+    command: createRedisConnection(target, { role: 'cmd', commandTimeoutMs: timings.commandTimeoutMs, connectTimeoutMs }),
+    reader: createRedisConnection(target, { role: 'reader', commandTimeoutMs: timings.readerBlockMs + timings.commandTimeoutMs, connectTimeoutMs }),
     // SUBSCRIBE is sent during the handshake: it needs an offline queue.
-    subscriber: new Redis(url, { ...base, enableOfflineQueue: true, commandTimeout: timings.commandTimeoutMs, connectionName: 'pulseboard-sub' }),
+    subscriber: createRedisConnection(target, { role: 'sub', offlineQueue: true, commandTimeoutMs: timings.commandTimeoutMs, connectTimeoutMs }),
   }
   for (const [name, connection] of Object.entries(connections)) {
     connection.on('error', (error: Error) => logger.warn(`redis ${name} connection: ${error.message}`))

@@ -9,8 +9,8 @@
  *
  * Retention, the event size bound and the key TTL come from the hash
  * `<base>:config`, which the instances write on connect; callers cannot
- * change them. Keys are derived from the log key (`<base>:log`): see
- * `redis-keys.ts`, which must agree.
+ * change them. Keys are derived from the log key (`<base>:log`, on Redis
+ * Cluster `{<prefix>}:log`): see `redis-keys.ts`, which must agree.
  *
  * Refusals answer an error whose first word says why: `INVALID` (the event),
  * `TOOLARGE` (over the size bound), `CONFLICT` (key reused with another body).
@@ -146,8 +146,11 @@ local function append(log_key, channel, jsons, key, fingerprint, ttl_s)
   for i = 1, #jsons do
     out[#out + 1] = redis.call('XADD', log_key, '*', 'c', channel, 'd', jsons[i])
   end
-  redis.call('XTRIM', log_key, 'MAXLEN', '=', limits.max_events)
   local now = redis.call('TIME')
+  -- The log's identity: created with the log, so a log that was lost and
+  -- begun again has another one (server/core/broker/log-identity.ts).
+  redis.call('SET', base .. ':epoch', now[1] .. '.' .. now[2] .. '/' .. out[2], 'NX')
+  redis.call('XTRIM', log_key, 'MAXLEN', '=', limits.max_events)
   local min_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - limits.max_age_ms
   redis.call('XTRIM', log_key, 'MINID', '=', string.format('%d', min_ms))
   if idem_key then
@@ -155,7 +158,13 @@ local function append(log_key, channel, jsons, key, fingerprint, ttl_s)
     redis.call('SET', idem_key, table.concat(out, ' ', 2) .. '\n' .. fingerprint, 'EX', math.max(1, ttl))
   end
   -- Wakes instances of earlier versions (they waited on Pub/Sub) during a rolling upgrade.
-  redis.call('PUBLISH', log_key, out[#out])
+  -- A hash-tagged key means Redis Cluster, which had no earlier version: sharded
+  -- Pub/Sub keeps the message on the log's shard instead of broadcasting it.
+  if string.sub(log_key, 1, 1) == '{' then
+    redis.call('SPUBLISH', log_key, out[#out])
+  else
+    redis.call('PUBLISH', log_key, out[#out])
+  end
   return out
 end
 

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis'
 import type { Channel } from '../../../shared/events'
 import type { Logger } from '../logger'
 import type { BrokerLimits, BrokerMessage, LogRetention, PublishResult, ReplayResult } from './types'
@@ -9,6 +8,9 @@ import { decodeEntries } from './log-decoder'
 import { compareEventIds, ORIGIN_ID, parseEventId } from './event-id'
 import { CONFIG_FIELDS, FUNCTION_SOURCE, PUBLISH_BATCH_FUNCTION } from './redis-function'
 import { EventTooLargeError, IdempotencyConflictError, InvalidEventError } from './errors'
+import type { RedisConnection } from './redis-connection'
+import type { Durability } from './redis-durable'
+import { fcallDurably, isFunctionMissing, loadFunctionEverywhere, ReplicaConfirmation } from './redis-durable'
 
 /**
  * The log as the command connection sees it: appends through the publish
@@ -16,28 +18,33 @@ import { EventTooLargeError, IdempotencyConflictError, InvalidEventError } from 
  */
 export class RedisLogStore {
   private prepared = false
+  private readonly confirmation: ReplicaConfirmation | null
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisConnection,
     private readonly keys: RedisKeys,
     private readonly retention: LogRetention,
     private readonly limits: BrokerLimits,
     private readonly decoder: Decoder,
     private readonly logger: Logger,
-  ) {}
+    /** Replicas that must have an append before it counts (`NUXT_REDIS_WAIT_REPLICAS`). */
+    private readonly durability: Durability = { replicas: 0, timeoutMs: 500 },
+  ) {
+    this.confirmation = durability.replicas > 0 ? new ReplicaConfirmation(connection, keys.log, durability) : null
+  }
 
   canAppend(): boolean {
     return this.prepared && this.connection.status === 'ready'
   }
 
   /**
-   * Loads the publish function and writes the settings it enforces (the
-   * function reads them from Redis, never from its callers). Every instance
-   * writes the same values when configured alike.
+   * Loads the publish function (on every primary of a Cluster) and writes
+   * the settings it enforces (the function reads them from Redis, never from
+   * its callers). Every instance writes the same values when configured alike.
    */
   async prepare(): Promise<void> {
     try {
-      await this.connection.call('FUNCTION', 'LOAD', 'REPLACE', FUNCTION_SOURCE)
+      await loadFunctionEverywhere(this.connection, FUNCTION_SOURCE)
       await this.connection.hset(this.keys.config, {
         [CONFIG_FIELDS.maxEvents]: this.retention.maxEvents,
         [CONFIG_FIELDS.maxAgeMs]: this.retention.maxAgeMs,
@@ -60,7 +67,8 @@ export class RedisLogStore {
   }
 
   async append(batch: Outgoing): Promise<PublishResult> {
-    const call = () => this.connection.call('FCALL', PUBLISH_BATCH_FUNCTION, 1, this.keys.log, batch.channel, batch.idempotencyKey, batch.fingerprint, batch.ttlS, ...batch.jsons) as Promise<(string | number)[]>
+    // With NUXT_REDIS_WAIT_REPLICAS, WAIT follows on the same connection (see redis-durable.ts).
+    const call = () => fcallDurably(this.connection, [PUBLISH_BATCH_FUNCTION, 1, this.keys.log, batch.channel, batch.idempotencyKey, batch.fingerprint, batch.ttlS, ...batch.jsons], this.confirmation, this.durability) as Promise<(string | number)[]>
     let reply: (string | number)[]
     try {
       reply = await call()
@@ -68,8 +76,8 @@ export class RedisLogStore {
     catch (error) {
       const refusal = asRefusal(error, this.limits.eventMaxBytes)
       if (refusal) throw refusal
-      // A Redis restarted without persistence has forgotten the function.
-      if (!String(error).includes('Function not found')) throw error
+      // A Redis restarted without persistence, or a new Cluster primary, lacks the function.
+      if (!isFunctionMissing(error)) throw error
       await this.prepare()
       reply = await call()
     }

@@ -67,6 +67,10 @@ export interface BrokerStats {
   invalidDropped: number
   /** publishes answered from an idempotency key instead of appending again */
   idempotentReplays: number
+  /** the Redis process holding the log changed: a failover or a restart (see `log-identity.ts`) */
+  primaryChanges: number
+  /** the log was found lost or replaced; this instance's clients were sent `reset` */
+  logResets: number
 }
 
 /**
@@ -119,6 +123,13 @@ export interface Broker {
   /** Round trip to the backing store in milliseconds. */
   ping(): Promise<number>
   stats(): BrokerStats
+  /**
+   * Listens for the log being lost or replaced under this instance (Redis
+   * restarted empty, a failover to a replica without the newest entries):
+   * ids handed out before mean nothing now. Only a broker backed by a store
+   * that can lose its log has it.
+   */
+  onLogReset?(listener: () => void): void
   close(): Promise<void>
 }
 

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis'
+import type { RedisConnection, RedisTarget } from '../../broker/redis-connection'
+import { createRedisConnection } from '../../broker/redis-connection'
 import type { TicketStore } from './ticket-store'
 import { isTicketShaped, newTicket, ticketDigest, TicketStoreUnavailableError } from './ticket-store'
 import type { Logger } from '../../logger'
@@ -11,17 +12,11 @@ import type { Logger } from '../../logger'
  */
 export class RedisTicketStore implements TicketStore {
   readonly kind = 'redis' as const
-  private readonly redis: Redis
+  private readonly redis: RedisConnection
 
-  constructor(url: string, private readonly prefix: string, logger: Logger) {
-    this.redis = new Redis(url, {
-      lazyConnect: true,
-      // Fail fast while Redis is away: a ticket request should get 503 now, not hang.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: times => Math.min(100 * times, 2000),
-      connectionName: 'pulseboard-tickets',
-    })
+  constructor(target: RedisTarget, private readonly prefix: string, logger: Logger) {
+    // No offline queue: while Redis is away a ticket request gets 503 now, not a hang.
+    this.redis = createRedisConnection(target, { role: 'tickets' })
     this.redis.on('error', error => logger.warn(`redis ticket store: ${error.message}`))
   }
 
