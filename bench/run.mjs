@@ -19,8 +19,9 @@ import { memory } from './scenarios/memory.mjs'
 import { scale } from './scenarios/scale.mjs'
 import { slow } from './scenarios/slow.mjs'
 import { storm } from './scenarios/storm.mjs'
+import { wallscreen } from './scenarios/wallscreen.mjs'
 
-const SCENARIO_RUNNERS = { fanout, memory, latency, scale, slow, storm }
+const SCENARIO_RUNNERS = { fanout, memory, latency, scale, slow, storm, wallscreen }
 
 function log(message) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
@@ -64,7 +65,7 @@ async function main() {
             // last 30 minutes of its log at start-up (the dashboard snapshot),
             // and the events of earlier scenarios must not make that cost vary.
             await redis.client.flushall()
-            run[scenario][kind] = await SCENARIO_RUNNERS[scenario](kind, { redis, nodeArgs, ...options[scenario] })
+            run[scenario][kind] = await SCENARIO_RUNNERS[scenario](kind, { redis, nodeArgs, log, ...options[scenario] })
           }
           catch (error) {
             log(`  failed: ${error.message}`)

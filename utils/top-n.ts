@@ -17,3 +17,15 @@ export function topN<T>(items: readonly T[], n: number, score: (item: T) => numb
   const top = sorted.slice(0, Math.max(0, n))
   return { top, more: items.length - top.length }
 }
+
+export interface SourceCount {
+  source: string
+  count: number
+}
+
+/** How many items each source has, the busiest `n` first ("worker-1 · 12, worker-2 · 8, 3 more"). */
+export function countsBySource(sources: Iterable<string>, n: number): TopN<SourceCount> {
+  const counts = new Map<string, number>()
+  for (const source of sources) counts.set(source, (counts.get(source) ?? 0) + 1)
+  return topN([...counts].map(([source, count]) => ({ source, count })), n, c => c.count, c => c.source)
+}

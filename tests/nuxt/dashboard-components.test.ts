@@ -56,6 +56,7 @@ describe('dashboard components', () => {
         { source: 'node-a', value: 85.25, tone: 'critical', stale: false, age: 200 },
         { source: 'node-b', value: 12, tone: 'ok', stale: true, age: 9000 },
       ],
+      more: 0,
     }
     const wrapper = await mountSuspended(MetricCardView, { props: { card } })
     expect(wrapper.attributes('data-tone')).toBe('critical')

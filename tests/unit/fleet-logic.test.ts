@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest'
 import type { Metric } from '#shared/events'
 import { compareNatural } from '../../utils/natural-order'
 import { compareBySeverity, countStates, fleetStatus, SOURCE_GONE_AFTER_MS, sourceStatus, SOURCE_STALE_AFTER_MS } from '../../utils/source-status'
-import { topN } from '../../utils/top-n'
+import { countsBySource, topN } from '../../utils/top-n'
+import { formatFields } from '../../utils/log-fields'
 import { bandOf, firstIndexAtOrAfter, quantileSorted } from '../../utils/series-band'
-import { matchSources } from '../../utils/source-filter'
+import { matchSources, sourceMatcher } from '../../utils/source-filter'
 
 const NOW = 1_000_000
 
@@ -130,5 +131,34 @@ describe('source filter', () => {
     expect(matchSources('host', names)).toEqual(['host-1', 'host-10', 'host-2'])
     expect(matchSources('  ', names)).toEqual(names)
     expect(matchSources('nope', names)).toEqual([])
+  })
+})
+
+describe('source matcher for the feeds', () => {
+  it('an exact known name does not match its longer siblings; a prefix does', () => {
+    const known = ['host-1', 'host-10']
+    expect(['host-1', 'host-10', 'collector-x'].filter(sourceMatcher('host-1', known))).toEqual(['host-1'])
+    expect(['host-1', 'host-10', 'collector-x'].filter(sourceMatcher('host-1*', known))).toEqual(['host-1', 'host-10'])
+    expect(['host-1', 'collector-x'].filter(sourceMatcher('coll', known))).toEqual(['collector-x'])
+  })
+})
+
+describe('counts per source', () => {
+  it('busiest first, ties by natural name, the rest counted', () => {
+    const { top, more } = countsBySource(['w-2', 'w-10', 'w-2', 'w-10', 'w-1', 'w-3'], 2)
+    expect(top).toEqual([{ source: 'w-2', count: 2 }, { source: 'w-10', count: 2 }])
+    expect(more).toBe(2)
+  })
+})
+
+describe('log fields', () => {
+  it('reads as key=value, strings bare unless they need quotes, the rest as JSON, bounded', () => {
+    expect(formatFields({ order: 42, region: 'eu' })).toBe('order=42 region=eu')
+    expect(formatFields({ note: 'two words', nested: { a: [1] }, none: null, empty: '' })).toBe('note="two words" nested={"a":[1]} none=null empty=""')
+    expect(formatFields(undefined)).toBe('')
+    expect(formatFields({})).toBe('')
+    const long = formatFields({ text: 'x'.repeat(1000) })
+    expect(long).toHaveLength(300)
+    expect(long.endsWith('…')).toBe(true)
   })
 })
