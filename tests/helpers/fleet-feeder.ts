@@ -24,7 +24,8 @@ export const calmFleet: FleetShape = (_source, index, second) => {
   }
 }
 
-const BATCH = 1500
+/** The ingest API takes at most 1,000 events per request. */
+const BATCH = 1000
 
 async function publish(baseUrl: string, token: string, samples: FleetSample[]): Promise<void> {
   for (let i = 0; i < samples.length; i += BATCH) {
