@@ -21,8 +21,9 @@ import { scale } from './scenarios/scale.mjs'
 import { slow } from './scenarios/slow.mjs'
 import { storm } from './scenarios/storm.mjs'
 import { stampede } from './scenarios/stampede.mjs'
+import { wallscreen } from './scenarios/wallscreen.mjs'
 
-const SCENARIO_RUNNERS = { fanout, memory, latency, scale, slow, storm, stampede, ha }
+const SCENARIO_RUNNERS = { fanout, memory, latency, scale, slow, storm, stampede, ha, wallscreen }
 
 function log(message) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
@@ -66,7 +67,7 @@ async function main() {
             // last 30 minutes of its log at start-up (the dashboard snapshot),
             // and the events of earlier scenarios must not make that cost vary.
             await redis.client.flushall()
-            run[scenario][kind] = await SCENARIO_RUNNERS[scenario](kind, { redis, nodeArgs, ...options[scenario] })
+            run[scenario][kind] = await SCENARIO_RUNNERS[scenario](kind, { redis, nodeArgs, log, ...options[scenario] })
           }
           catch (error) {
             log(`  failed: ${error.message}`)

@@ -8,6 +8,14 @@ export interface SamplePoint {
   values: Readonly<Record<MetricField, number>>
 }
 
+/**
+ * Sources the browser keeps chart data for. Each costs 5 columns of up to
+ * 1,800 seconds; names come from producers, so without a bound a fleet that
+ * renames itself (pods) would grow the tab's heap for 30 minutes. Past it,
+ * the source that has been silent longest makes room.
+ */
+export const MAX_CHART_SOURCES = 300
+
 /** uPlot's aligned layout: `[times, series1, series2, …]`, times in seconds. */
 export type AlignedData = [number[], ...(number | null)[][]]
 
@@ -26,12 +34,16 @@ export class MetricSeries {
   /** Source names, sorted, so a source keeps its line colour across reloads. */
   readonly sources: string[] = []
   private readonly columns = new Map<string, Record<MetricField, (number | null)[]>>()
+  /** Newest second seen per source, to find the longest-silent one when full. */
+  private readonly newest = new Map<string, number>()
 
-  constructor(private readonly spanSeconds: number) {}
+  constructor(private readonly spanSeconds: number, private readonly maxSources = MAX_CHART_SOURCES) {}
 
   add(point: SamplePoint): void {
     const second = Math.floor(point.t / 1000)
+    if (!this.columns.has(point.source) && this.columns.size >= this.maxSources && !this.evictSilentBefore(second)) return
     const columns = this.columnsOf(point.source)
+    this.newest.set(point.source, Math.max(second, this.newest.get(point.source) ?? second))
     const index = this.slot(second)
     for (const field of METRIC_FIELDS) columns[field][index] = point.values[field]
   }
@@ -75,6 +87,18 @@ export class MetricSeries {
     this.times.length = 0
     this.sources.length = 0
     this.columns.clear()
+    this.newest.clear()
+  }
+
+  /** Makes room by dropping the longest-silent source, if it went silent before `second`. */
+  private evictSilentBefore(second: number): boolean {
+    let oldest: string | null = null
+    for (const [source, newest] of this.newest) {
+      if (oldest === null || newest < this.newest.get(oldest)!) oldest = source
+    }
+    if (oldest === null || this.newest.get(oldest)! >= second) return false
+    this.removeSource(oldest)
+    return true
   }
 
   private columnsOf(source: string): Record<MetricField, (number | null)[]> {
@@ -90,6 +114,7 @@ export class MetricSeries {
 
   private removeSource(source: string): void {
     this.columns.delete(source)
+    this.newest.delete(source)
     this.sources.splice(this.sources.indexOf(source), 1)
   }
 

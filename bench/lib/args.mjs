@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util'
 import { EXTRA_SERVER_KINDS, SERVER_KINDS } from './servers.mjs'
 
-export const SCENARIOS = ['fanout', 'memory', 'latency', 'scale', 'slow', 'storm', 'stampede', 'ha']
+export const SCENARIOS = ['fanout', 'memory', 'latency', 'scale', 'slow', 'storm', 'stampede', 'ha', 'wallscreen']
 
 const USAGE = `npm run bench -- [options]
   --only <list>        scenarios: ${SCENARIOS.join(',')} (default: all)
@@ -11,7 +11,7 @@ const USAGE = `npm run bench -- [options]
   --runs <n>           runs of every scenario, median reported (default 3)
   --clients <n>        client count for the selected scenarios (overrides their defaults)
   --events <n>         fan-out burst size (default: 500,000 deliveries per step)
-  --seconds <n>        latency and slow-client stream duration (default 10)
+  --seconds <n>        latency and slow-client stream duration (default 10); wallscreen: measured seconds (default 600)
   --rate <n>           events/s of the latency, slow and storm streams (default 10, 10, 4)
   --instances <n>      instances in the scale scenario's cluster (default 3)
   --viewers <n>        viewers opening the page at once in the stampede (default 500)
@@ -105,5 +105,9 @@ export function readOptions(argv) {
     },
     // Replicated Redis and Cluster (Pulseboard only; the cluster part is skipped where none starts).
     ha: { collectors: 8, seconds: quick ? 2 : 5, clients: clients ?? (quick ? 300 : 3000), events: events ?? (quick ? 50 : 200) },
+    // A browser tab on the dashboard: 200 sources at 1 Hz over 30 minutes of history, 10 minutes measured.
+    wallscreen: quick
+      ? { sources: clients ?? 200, historyMinutes: 3, seconds: seconds * 20, warmupSeconds: 15 }
+      : { sources: clients ?? 200, historyMinutes: 30, seconds: values.seconds ? seconds : 600, warmupSeconds: 30 },
   }
 }

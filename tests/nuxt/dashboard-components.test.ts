@@ -8,6 +8,7 @@ import LogTail from '~/components/LogTail.vue'
 import AlertFeed from '~/components/AlertFeed.vue'
 import MetricCards from '~/components/MetricCards.vue'
 import DashboardPage from '~/pages/index.vue'
+import FleetPanel from '~/components/FleetPanel.vue'
 import { useDashboardStore } from '~/stores/dashboard'
 import type { MetricCard } from '~/composables/useMetrics'
 import { metricSpec } from '~/utils/metric-levels'
@@ -56,6 +57,7 @@ describe('dashboard components', () => {
         { source: 'node-a', value: 85.25, tone: 'critical', stale: false, age: 200 },
         { source: 'node-b', value: 12, tone: 'ok', stale: true, age: 9000 },
       ],
+      more: 0,
     }
     const wrapper = await mountSuspended(MetricCardView, { props: { card } })
     expect(wrapper.attributes('data-tone')).toBe('critical')
@@ -157,5 +159,29 @@ describe('dashboard components', () => {
     expect(lines()).toEqual(['noise', 'boom', 'service started'])
     await tail.find('[data-testid="log-level"]').setValue('error')
     expect(lines()).toEqual(['boom'])
+  })
+
+  it('a fleet: tiles worst first in natural order, cards with the highest three and "N more"', async () => {
+    const store = prepareStore()
+    const calm = SNAPSHOT.metrics[0]!
+    const fleet = Array.from({ length: 30 }, (_, i) => ({ ...calm, source: `host-${i + 1}`, cpu: 20, memory: 30, errorRate: 0, timestamp: at(T0 - 100) }))
+    fleet[9] = { ...fleet[9]!, cpu: 95 } // host-10: critical
+    fleet[1] = { ...fleet[1]!, memory: 75 } // host-2: warning
+    fleet[20] = { ...fleet[20]!, timestamp: at(T0 - 8000) } // host-21: stale
+    store.applySnapshot({ ...SNAPSHOT, metrics: fleet }, T0)
+    const panel = await mountSuspended(FleetPanel)
+    const tiles = panel.findAll('[data-testid="tile"]')
+    expect(tiles).toHaveLength(30)
+    expect(tiles.slice(0, 5).map(tile => `${tile.find('.tile-name').text()}:${tile.attributes('data-state')}`))
+      .toEqual(['host-10:critical', 'host-2:warn', 'host-21:stale', 'host-1:ok', 'host-3:ok'])
+    expect(panel.find('[data-testid="fleet-summary"]').text()).toBe('30 sources · 1 critical · 1 warning · 1 stale · 27 ok')
+    // Every tile says in words what its colour says.
+    expect(tiles[0]!.text()).toContain('critical')
+    expect(tiles[2]!.text()).toMatch(/stale 8 s/)
+
+    const cards = await mountSuspended(MetricCards)
+    const cpu = cards.find('[data-testid="card-cpu"]')
+    expect(cpu.findAll('li').map(li => li.find('.row-source').text())).toEqual(['host-10', 'host-1', 'host-2'])
+    expect(cpu.find('[data-testid="rows-more"]').text()).toBe('+ 27 more sources')
   })
 })
