@@ -54,7 +54,7 @@ let hookUrl = ''
 async function startInstance(i: number): Promise<Instance> {
   {
     const url = hookUrl
-    const broker = new RedisBroker({ url: redis.url, prefix: PREFIX, retention: { maxAgeMs: 600_000, maxEvents: 10_000 }, limits: { eventMaxBytes: 16_384, idempotencyTtlS: 600 }, logger: quiet, commandTimeoutMs: 1000, readerBlockMs: 250 })
+    const broker = new RedisBroker({ target: { kind: 'single', url: redis.url }, prefix: PREFIX, retention: { maxAgeMs: 600_000, maxEvents: 10_000 }, limits: { eventMaxBytes: 16_384, idempotencyTtlS: 600 }, logger: quiet, commandTimeoutMs: 1000, readerBlockMs: 250 })
     const notifier = createWebhookNotifier({ timeoutMs: 2000, maxAttempts: 3, queueSize: 100, instanceId: `i${i}`, logger: quiet })
     const fleet = createFleetAlerts({
       rules,
