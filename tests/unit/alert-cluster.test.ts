@@ -26,7 +26,13 @@ const rules: AlertRule[] = [
   { name: 'quiet', metric: 'rps', comparison: '<', threshold: 1, holdSamples: 2, clear: 5, level: 'warning', scope: 'source', source: 'edge-*' },
 ]
 
-interface Instance { broker: RedisBroker, fleet: FleetAlerts, alerts: BrokerMessage[] }
+interface Instance {
+  broker: RedisBroker
+  fleet: FleetAlerts
+  alerts: BrokerMessage[]
+  /** Holds this instance's alert publishes until the returned function is called (a slow instance). */
+  holdPublishes: () => () => void
+}
 
 let redis: RedisServer
 let webhook: Server
@@ -55,6 +61,7 @@ async function startInstance(i: number): Promise<Instance> {
   {
     const url = hookUrl
     const broker = new RedisBroker({ target: { kind: 'single', url: redis.url }, prefix: PREFIX, retention: { maxAgeMs: 600_000, maxEvents: 10_000 }, limits: { eventMaxBytes: 16_384, idempotencyTtlS: 600 }, logger: quiet, commandTimeoutMs: 1000, readerBlockMs: 250 })
+    let held: Promise<void> = Promise.resolve()
     const notifier = createWebhookNotifier({ timeoutMs: 2000, maxAttempts: 3, queueSize: 100, instanceId: `i${i}`, logger: quiet })
     const fleet = createFleetAlerts({
       rules,
@@ -63,9 +70,17 @@ async function startInstance(i: number): Promise<Instance> {
       forgetAfterMs: 600_000,
       notifier,
       logger: quiet,
-      publish: (json, idempotencyKey) => broker.publishBatch('alerts', [json], { idempotencyKey }),
+      publish: async (json, idempotencyKey) => {
+        await held
+        return broker.publishBatch('alerts', [json], { idempotencyKey })
+      },
     })
-    const instance: Instance = { broker, fleet, alerts: [] }
+    const holdPublishes = () => {
+      let release!: () => void
+      held = new Promise(resolve => (release = resolve))
+      return release
+    }
+    const instance: Instance = { broker, fleet, alerts: [], holdPublishes }
     broker.setConsumer((message) => {
       if (message.channel === 'alerts') instance.alerts.push(message)
       fleet.observe(message)
@@ -134,24 +149,30 @@ describe('alert rules, once per cluster (three instances, one Redis)', () => {
     expect(hooks).toHaveLength(4)
   })
 
-  it('an instance started while a condition builds up takes over the others\' transition instead of firing its own', async () => {
-    const running = instances.slice(0, 3)
-    const before = totals(running)
+  it('an instance started while a condition builds up fires it on the same sample, under the same key, as the others', async () => {
+    const all = () => instances.slice(0, 4)
+    const before = totals(instances.slice(0, 3))
     const alertsBefore = instances[0]!.alerts.length
+    const hooksBefore = hooks.length
     const publisher = instances[0]!.broker
     await publisher.publish('metrics', metric('h2-a', { cpu: 99 }, 'h2'))
     await publisher.publish('metrics', metric('h2-a', { cpu: 99 }, 'h2'))
+    // The three that saw the condition start are slow to publish: the late one
+    // gets more samples before their transition is visible (a loaded cluster).
+    const releases = instances.slice(0, 3).map(i => i.holdPublishes())
     const late = await startInstance(3)
-    await publisher.publish('metrics', metric('h2-a', { cpu: 99 }, 'h2'))
-    // The others fired on this third sample; the late one has seen one sample so far.
-    await waitFor(() => late.alerts.length === 1, { what: 'the fired alert reaching the late instance' })
     for (let n = 0; n < 3; n++) await publisher.publish('metrics', metric('h2-a', { cpu: 99 }, 'h2'))
+    await waitFor(() => late.fleet.counts.published + late.fleet.counts.replayed === 1, { what: 'the late instance computing the fired transition' })
+    for (const release of releases) release()
     await publisher.publish('metrics', metric('h2-a', { cpu: 10 }, 'h2'))
-    await waitFor(() => totals(running).published + totals(running).replayed === before.published + before.replayed + 6, { what: 'fired and cleared on the three' })
-    await waitFor(() => late.fleet.counts.published + late.fleet.counts.replayed === 1, { what: 'the clear on the late instance' })
+    await waitFor(() => totals(all()).published + totals(all()).replayed === before.published + before.replayed + 8, { what: 'fired and cleared computed by all four' })
+    // What users see: each transition once in the log and once at the webhook,
+    // whichever instance's publish came first.
+    expect(totals(all()).published - before.published).toBe(2)
     await waitFor(() => instances[0]!.alerts.length === alertsBefore + 2, { what: 'both alerts in the log' })
-    expect(late.fleet.counts.published).toBe(0)
     expect(messages().slice(alertsBefore).map(m => m.split(' on ')[0])).toEqual(['CPU at 99% is above 80%', 'CPU back to 10%'])
+    await waitFor(() => hooks.length === hooksBefore + 2, { what: 'one webhook per transition' })
+    expect(hooks.slice(hooksBefore).map(h => h.state).sort()).toEqual(['cleared', 'fired'])
   })
 
   it('an instance restarted while an alert fires reads it from the log and does not fire it again', async () => {

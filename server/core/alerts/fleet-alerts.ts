@@ -77,7 +77,13 @@ export function createFleetAlerts(options: FleetAlertOptions) {
     notifier.notify(targets, transition)
   }
 
-  function handle(message: BrokerMessage): void {
+  /**
+   * `replaying`: a message from the retained log read at start. Its samples
+   * only bring this instance's streaks to where the others' are (the others
+   * published whatever they caused), so the next live sample yields the same
+   * transition under the same key on every instance.
+   */
+  function handle(message: BrokerMessage, replaying = false): void {
     if (message.channel === 'alerts') {
       const published = parseJson(message.json)
       const transition = published && parseTransition(published)
@@ -87,7 +93,8 @@ export function createFleetAlerts(options: FleetAlertOptions) {
     if (message.channel !== 'metrics') return
     const sample = toSample(message)
     if (!sample) return
-    for (const transition of evaluate(sample)) void emit(transition)
+    const transitions = evaluate(sample)
+    if (!replaying) for (const transition of transitions) void emit(transition)
   }
 
   /** Messages received while the retained alerts are read; null once live. */
@@ -108,9 +115,11 @@ export function createFleetAlerts(options: FleetAlertOptions) {
       else heldDropped++
     },
     /**
-     * At start: learn which alerts are firing from the transitions in the
-     * retained log, holding live messages meanwhile (then handled in order),
-     * so a restarted instance does not fire again what fired before it started.
+     * At start: replay the retained log (samples and the transitions they
+     * caused), holding live messages meanwhile (then handled in order), so a
+     * restarted instance does not fire again what fired before it started,
+     * and one started while a condition builds up fires it on the same
+     * sample, under the same key, as the instances that saw it from the start.
      */
     async prime(broker: Pick<Broker, 'range' | 'lastId'>, sinceMs: number): Promise<number> {
       held = []
@@ -121,9 +130,8 @@ export function createFleetAlerts(options: FleetAlertOptions) {
         while (compareEventIds(from, until) <= 0) {
           const page = await broker.range(from, until, PRIME_PAGE)
           for (const message of page) {
-            if (message.channel !== 'alerts') continue
-            handle(message)
-            restored++
+            handle(message, true)
+            if (message.channel === 'alerts') restored++
           }
           const last = page.at(-1)?.id
           if (!last) break
