@@ -15,6 +15,8 @@
  * Refusals answer an error whose first word says why: `INVALID` (the event),
  * `TOOLARGE` (over the size bound), `CONFLICT` (key reused with another body).
  */
+import { MAX_COUNT, MAX_TIMESTAMP_MS } from '../../../shared/events'
+
 export const FUNCTION_LIBRARY = 'pulseboard'
 export const PUBLISH_FUNCTION = 'pulseboard_publish'
 export const PUBLISH_BATCH_FUNCTION = 'pulseboard_publish_batch'
@@ -34,8 +36,10 @@ local levels = {
   logs = { debug = true, info = true, warn = true, error = true },
 }
 local statuses = { ok = true, degraded = true, down = true }
--- Largest valid JavaScript date, in ms since the epoch.
-local MAX_DATE_MS = 8640000000000000
+-- The schemas' bounds (shared/events.ts): an event past them would be
+-- appended, answered with an id and then dropped by every reader.
+local MAX_TIMESTAMP_MS = ${MAX_TIMESTAMP_MS}
+local MAX_COUNT = ${MAX_COUNT}
 
 local function base_of(log_key)
   if string.sub(log_key, -4) ~= ':log' then return nil end
@@ -53,7 +57,21 @@ local function settings(base)
 end
 
 local function is_number(x) return type(x) == 'number' and x == x and x ~= math.huge and x ~= -math.huge end
-local function is_text(x) return type(x) == 'string' and #x > 0 end
+-- Length in UTF-16 code units, as the schemas count: one per character,
+-- two for a character of four UTF-8 bytes (lead byte 0xF0-0xF7).
+local function utf16_length(x)
+  local _, chars = string.gsub(x, '[^\128-\191]', '')
+  local _, astral = string.gsub(x, '[\240-\247]', '')
+  return chars + astral
+end
+
+local function text(e, name, min, max, optional)
+  local x = e[name]
+  if optional and x == nil then return nil end
+  if type(x) ~= 'string' or #x < min or utf16_length(x) > max then
+    return name .. ' must be a string of ' .. min .. ' to ' .. max .. ' characters'
+  end
+end
 
 local function percent(e, name)
   local x = e[name]
@@ -63,13 +81,13 @@ end
 local function count(e, name, optional)
   local x = e[name]
   if optional and x == nil then return nil end
-  if not is_number(x) or x < 0 then return name .. ' must be a finite number >= 0' end
+  if not is_number(x) or x < 0 or x > MAX_COUNT then return name .. ' must be a number from 0 to ' .. MAX_COUNT end
 end
 
 local function timestamp(x)
   if x == nil then return nil end
   if type(x) == 'number' then
-    if is_number(x) and x >= 0 and x <= MAX_DATE_MS and math.floor(x) == x then return nil end
+    if is_number(x) and x >= 0 and x <= MAX_TIMESTAMP_MS and math.floor(x) == x then return nil end
     return 'timestamp must be epoch milliseconds within the valid date range'
   end
   if type(x) == 'string' and string.find(x, '^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d') then return nil end
@@ -85,20 +103,21 @@ local function check(channel, json, limits)
   if not ok or type(e) ~= 'table' or e[1] ~= nil then
     return 'INVALID payload is not a JSON object'
   end
-  local why
-  if e.source ~= nil and not is_text(e.source) then why = 'source must be a non-empty string' end
+  local why = text(e, 'source', 1, 128, true)
   why = why or timestamp(e.timestamp)
   if channel == 'metrics' then
+    why = why or text(e, 'host', 1, 128, true)
     why = why or percent(e, 'cpu') or percent(e, 'memory') or percent(e, 'errorRate')
       or count(e, 'rps') or count(e, 'activeConnections')
   elseif channel == 'alerts' or channel == 'logs' then
     if not levels[channel][e.level] then why = why or 'level is not one of the ' .. channel .. ' levels' end
-    if not is_text(e.message) then why = why or 'message must be a non-empty string' end
-    if channel == 'logs' and e.fields ~= nil and type(e.fields) ~= 'table' then why = why or 'fields must be an object' end
+    why = why or text(e, 'message', 1, channel == 'logs' and 8000 or 2000)
+    -- cjson decodes an array to a table too; a non-empty one has e.fields[1].
+    if channel == 'logs' and e.fields ~= nil and (type(e.fields) ~= 'table' or e.fields[1] ~= nil) then why = why or 'fields must be an object' end
   else
-    if not is_text(e.check) then why = why or 'check must be a non-empty string' end
+    why = why or text(e, 'check', 1, 128)
     if not statuses[e.status] then why = why or 'status must be ok, degraded or down' end
-    why = why or count(e, 'latencyMs', true)
+    why = why or count(e, 'latencyMs', true) or text(e, 'detail', 0, 2000, true)
   end
   if why then return 'INVALID ' .. why end
   return nil
