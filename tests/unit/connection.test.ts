@@ -30,7 +30,8 @@ describe('a connection closes exactly once, whatever closes it', () => {
 
 describe('the queue bound counts conflated metrics', () => {
   it('disconnects a stalled client whose conflation map grows with one entry per source', async () => {
-    const res = new PassThrough() as unknown as ServerResponse
+    // A socket-like buffer of 16 KiB (Node 22 raised the default high-water mark to 64 KiB).
+    const res = new PassThrough({ highWaterMark: 16 * 1024 }) as unknown as ServerResponse
     const closes: CloseReason[] = []
     const filter = parseFilter(undefined, undefined)
     if (!filter.ok) throw new Error('filter')
@@ -45,7 +46,8 @@ describe('the queue bound counts conflated metrics', () => {
   })
 
   it('keeps a stalled client whose conflated metrics stay within the bound (latest per source)', async () => {
-    const res = new PassThrough() as unknown as ServerResponse
+    // A socket-like buffer of 16 KiB (Node 22 raised the default high-water mark to 64 KiB).
+    const res = new PassThrough({ highWaterMark: 16 * 1024 }) as unknown as ServerResponse
     const closes: CloseReason[] = []
     const filter = parseFilter(undefined, undefined)
     if (!filter.ok) throw new Error('filter')
