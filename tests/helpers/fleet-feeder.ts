@@ -1,4 +1,4 @@
-import { ingest } from './sse-client'
+import { randomUUID } from 'node:crypto'
 
 export interface FleetSample {
   source: string
@@ -27,10 +27,29 @@ export const calmFleet: FleetShape = (_source, index, second) => {
 /** The ingest API takes at most 1,000 events per request. */
 const BATCH = 1000
 
+/** Longest a batch is retried while the instance answers 503 (its broker still connecting, say). */
+const RETRY_FOR_MS = 30_000
+
+/**
+ * Publishes as a collector does: each batch under its own Idempotency-Key,
+ * resent after a 503 (the README's contract: nothing was published, retry)
+ * until accepted. Anything else than 200 or 503 is a failure.
+ */
 async function publish(baseUrl: string, token: string, samples: FleetSample[]): Promise<void> {
   for (let i = 0; i < samples.length; i += BATCH) {
-    const { status, json } = await ingest(baseUrl, 'metrics', samples.slice(i, i + BATCH), token)
-    if (status !== 200) throw new Error(`ingest answered ${status}: ${JSON.stringify(json)}`)
+    const key = randomUUID()
+    const giveUpAt = Date.now() + RETRY_FOR_MS
+    for (;;) {
+      const response = await fetch(`${baseUrl}/api/ingest/metrics`, {
+        method: 'POST',
+        headers: { 'authorization': `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(samples.slice(i, i + BATCH)),
+      })
+      const text = await response.text()
+      if (response.status === 200) break
+      if (response.status !== 503 || Date.now() > giveUpAt) throw new Error(`ingest answered ${response.status}: ${text}`)
+      await new Promise(resolve => setTimeout(resolve, 1000 * Number(response.headers.get('retry-after') ?? 1)))
+    }
   }
 }
 
