@@ -131,8 +131,8 @@ describe.each([1, 20, 200])('the dashboard with %i sources', (sources) => {
           expect(await page.getByTestId('chart-cpu').getAttribute('data-mode')).toBe('lines')
         }
         if (sources === 200) expect(await page.getByTestId('chart-cpu').getAttribute('data-mode')).toBe('band')
-        // The text equivalent of a tile names the source and its state.
-        expect(await tiles.first().textContent()).toMatch(/critical|ok/)
+        // The text equivalent of a tile names the source and its state (node-a alone shows its real CPU, whatever the machine is doing).
+        expect(await tiles.first().textContent()).toMatch(/critical|warning|stale|gone|ok/)
       })
     }
   }
