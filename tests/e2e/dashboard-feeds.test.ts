@@ -29,7 +29,11 @@ describe('feeds and stale sources in Chromium', () => {
         NUXT_ALERT_ERROR_RATE_PERCENT: '100',
       },
     })
-    for (let i = 1; i <= 40; i++) await ingest(app.url, 'alerts', { level: i % 3 ? 'info' : 'warning', message: `backlog alert ${i}`, source: `worker-${i % 4}` }, TOKEN)
+    await waitFor(async () => (await fetch(`${app.url}/health/sse`)).ok, { what: 'broker ready' })
+    for (let i = 1; i <= 40; i++) {
+      const { status } = await ingest(app.url, 'alerts', { level: i % 3 ? 'info' : 'warning', message: `backlog alert ${i}`, source: `worker-${i % 4}` }, TOKEN)
+      expect(status).toBe(200)
+    }
     session = await openBrowser()
     await session.page.goto(app.url)
     await waitFor(async () => await session.page.getByTestId('connection').textContent() === 'Connected', { what: 'the stream connected' })

@@ -42,8 +42,17 @@ export class LogReader {
   private cursor: string | null = null
   private stopped = false
   private answeredAt = 0
+  /**
+   * Counts the reader connection's closes. Redis may have restarted behind a
+   * close (with less of the log, or none): whatever a read brought across one
+   * is dropped, and the log is checked before the next read from the same cursor.
+   */
+  private closes = 0
+  private checkedAtCloses = 0
 
-  constructor(private readonly options: LogReaderOptions) {}
+  constructor(private readonly options: LogReaderOptions) {
+    options.connection.on('close', () => this.closes++)
+  }
 
   /** `performance.now()` of the last answer from Redis (0: never). */
   get lastAnswerAt(): number {
@@ -71,7 +80,9 @@ export class LogReader {
           this.cursor = await this.newestId()
           this.answeredAt = performance.now()
         }
-        if (this.options.checkLog) this.cursor = await this.options.checkLog(this.cursor, failures > 0)
+        const closes = this.closes
+        if (this.options.checkLog) this.cursor = await this.options.checkLog(this.cursor, failures > 0 || closes !== this.checkedAtCloses)
+        this.checkedAtCloses = closes
         await this.readOnce()
         failures = 0
       }
@@ -92,7 +103,9 @@ export class LogReader {
 
   private async readOnce(): Promise<void> {
     const { connection, logKey, blockMs, batch } = this.options
+    const closes = this.closes
     const reply = await connection.call('XREAD', 'COUNT', batch, 'BLOCK', blockMs, 'STREAMS', logKey, this.cursor!) as [string, StreamEntry[]][] | null
+    if (closes !== this.closes) return
     this.answeredAt = performance.now()
     const entries = reply?.[0]?.[1]
     if (!entries?.length) return
