@@ -65,9 +65,11 @@ describe('Sentinel: the primary is killed while a collector publishes with WAIT 
     const { resets } = expectExactlyOnce(stream, collector.acknowledged)
     expect(stream.ended).toBe(false)
 
+    // Sentinel may still reconfigure the replicas for a moment after the failover (a brief blip of
+    // readiness); what must hold is that the outage is reported and then over.
+    await waitFor(async () => (await brokerStats(app)).downForMs === null, { what: 'the outage to be over', timeout: 10_000, interval: 100 })
     const stats = await brokerStats(app)
     expect(stats.outages).toBeGreaterThanOrEqual(1)
-    expect(stats.downForMs).toBeNull()
     expect(stats.lastOutage!.durationMs).toBeGreaterThan(0)
     expect(stats.failovers).toBeGreaterThanOrEqual(1)
     const metrics = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS}` } })).text()
