@@ -18,6 +18,7 @@ import { loadOnNewNodes } from './redis-durable'
 import { LogGuard, parseProbe, PROBE_SCRIPT } from './log-identity'
 import { ORIGIN_ID } from './event-id'
 import { FUNCTION_SOURCE } from './redis-function'
+import { RawSubscription } from './raw-subscription'
 
 export interface RedisBrokerOptions {
   /** A single Redis, Sentinel or Cluster (`redis-connection.ts`). */
@@ -44,7 +45,8 @@ export interface RedisBrokerOptions {
  * Raw `PUBLISH <prefix>:<channel>` messages are delivered live only.
  *
  * Ready means: Redis answered the reader within the last block time plus one
- * command timeout, and the command connection has the publish function.
+ * command timeout, the command connection has the publish function, and the
+ * raw channels are subscribed.
  */
 export class RedisBroker implements Broker {
   readonly kind = 'redis' as const
@@ -59,6 +61,7 @@ export class RedisBroker implements Broker {
   private consumer: (message: BrokerMessage) => void = () => {}
   private readonly logResetListeners = new Set<() => void>()
   private readonly guard: LogGuard
+  private readonly rawSubscription: RawSubscription
   private everReady = false
   /** Ids of invalid log entries already counted (bounded, oldest forgotten first). */
   private readonly invalidEntries = new Set<string>()
@@ -72,6 +75,7 @@ export class RedisBroker implements Broker {
     this.keys = redisKeys(options.prefix, { hashTag: options.target.kind === 'cluster' })
     this.rawChannels = new Map(CHANNELS.map(channel => [this.keys.rawChannel(channel), channel]))
     this.connections = openConnections(options.target, { commandTimeoutMs, readerBlockMs }, options.logger)
+    this.rawSubscription = new RawSubscription(this.connections.subscriber, [...this.rawChannels.keys()], options.logger)
     this.decoder = {
       dropInvalid: (where, why, entryId) => this.dropInvalid(where, why, entryId),
       maxBytes: options.limits.eventMaxBytes,
@@ -104,7 +108,7 @@ export class RedisBroker implements Broker {
   state(): BrokerState {
     if (this.closing) return 'down'
     const fresh = performance.now() - this.reader.lastAnswerAt < this.freshForMs
-    if (fresh && this.reader.lastAnswerAt > 0 && this.store.canAppend()) {
+    if (fresh && this.reader.lastAnswerAt > 0 && this.store.canAppend() && this.rawSubscription.active) {
       this.everReady = true
       return 'ready'
     }
@@ -120,7 +124,7 @@ export class RedisBroker implements Broker {
     subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onRawPublish(channel.toString(), message))
     command.connect().catch(() => {})
     reader.connect().catch(() => {})
-    subscriber.subscribe(...this.rawChannels.keys()).catch(error => this.options.logger.warn(`subscribing to raw channels failed: ${(error as Error).message}`))
+    this.rawSubscription.start()
     this.reader.start()
   }
 
@@ -170,6 +174,7 @@ export class RedisBroker implements Broker {
 
   async close(): Promise<void> {
     this.closing = true
+    this.rawSubscription.stop()
     this.outbox.close()
     this.reader.stop()
     await closeConnections(this.connections)
