@@ -8,6 +8,9 @@ import { HISTORY_BUCKET_MS, encodeHistory } from '../../shared/history'
 import { bucketOf } from '../core/history/reduction'
 import { useReadPath } from '../core/history/read-path'
 import { sendAnswer } from '../core/answers/send-answer'
+import { useSecurity } from '../core/auth/security'
+import { limitKey } from '../core/limits/client-ip'
+import { takeToken } from '../core/limits/take-token'
 
 /** The charts show at most 30 minutes; a little more covers clock skew. */
 const MAX_LOOKBACK_MS = 60 * 60_000
@@ -27,6 +30,11 @@ const Query = z.object({
  * back, rounded down to a bucket), optionally `&until=<event id>` so the
  * answer ends exactly where the page's snapshot (and thus its stream) starts.
  * Served from the instance's memory when it can be exact, else from the log.
+ *
+ * `NUXT_HISTORY_READS_PER_MINUTE` counts only requests that cost a
+ * computation: an office behind one address opening the dashboard at once
+ * shares one answer, while a client varying the query to defeat sharing is
+ * refused past the rate.
  */
 export default defineEventHandler(async (event) => {
   const parsed = Query.safeParse(getQuery(event))
@@ -37,8 +45,13 @@ export default defineEventHandler(async (event) => {
   const { broker } = usePulse()
   const readPath = useReadPath()
   const sinceBucket = bucketOf(Math.max(since, now - MAX_LOOKBACK_MS), HISTORY_BUCKET_MS)
+  const key = `history:${sinceBucket}:${until ?? 'newest'}`
+  if (!readPath.answers.has(key)) {
+    const security = useSecurity()
+    takeToken(event, security.historyReads, limitKey(security.clientAddress(event)), 'too many history reads from this address (NUXT_HISTORY_READS_PER_MINUTE)')
+  }
   try {
-    const answer = await readPath.answers.get(`history:${sinceBucket}:${until ?? 'newest'}`, SHARE_MS, async () => {
+    const answer = await readPath.answers.get(key, SHARE_MS, async () => {
       const to = until ?? await broker.lastId()
       const plan = planHistory(sinceBucket * HISTORY_BUCKET_MS, to, await firstRetainedId(broker, to), HISTORY_BUCKET_MS)
       await readPath.history.whenLoaded(LOAD_WAIT_MS)

@@ -1,28 +1,19 @@
-import type { H3Event } from 'h3'
 import { useSecurity } from '../core/auth/security'
 import { isIngestPath, isStreamPath, routePath } from '../core/auth/paths'
 import { limitKey } from '../core/limits/client-ip'
-import type { RateLimiter } from '../core/limits/rate-limiter'
+import { takeToken } from '../core/limits/take-token'
 import { clientError } from '../core/http'
 
 const FULL_RETRY_AFTER_SECONDS = 5
-const HISTORY_PATH = '/api/history'
-
-/** One token of `limiter` for the client, or a 429 with Retry-After naming the setting. */
-function takeToken(event: H3Event, limiter: RateLimiter, key: string, message: string): void {
-  const verdict = limiter.take(key)
-  if (verdict.ok) return
-  setResponseHeader(event, 'Retry-After', verdict.retryAfterSeconds)
-  throw clientError(event, 429, message)
-}
 
 /**
  * Limits checked before any work or stream byte, per client address unless
  * said otherwise (README, Security, Limits): stream requests per minute
  * (each may replay the log, so even refused ones count) and open streams
  * (503 + Retry-After per instance, so the load balancer or client tries
- * another instance; 429 per address), history reads per minute, ingest
- * requests per second and in progress at once.
+ * another instance; 429 per address), ingest requests per second and in
+ * progress at once. History reads are limited by their route, which knows
+ * whether a request costs a computation.
  */
 export default defineEventHandler((event) => {
   const path = routePath(event.path)
@@ -40,10 +31,6 @@ export default defineEventHandler((event) => {
     // `on`, not `once`: 'close' fires once and release() is idempotent, and a
     // once-wrapper would cost ~100 B more for as long as the stream is open.
     event.node.res.on('close', verdict.release)
-    return
-  }
-  if (path === HISTORY_PATH && event.method === 'GET') {
-    takeToken(event, security.historyReads, limitKey(security.clientAddress(event)), 'too many history reads from this address (NUXT_HISTORY_READS_PER_MINUTE)')
     return
   }
   if (isIngestPath(path) && event.method === 'POST') {

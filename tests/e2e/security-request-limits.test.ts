@@ -63,12 +63,24 @@ describe('request limits at the built server', () => {
     expect((await probe(`${app.url}/api/sse/dashboard`, { headers: viewer('198.51.100.21') })).status).toBe(200)
   })
 
-  it('history reads per address: 429 with Retry-After beyond the rate', async () => {
-    const read = (client: string) => probe(`${app.url}/api/history?since=${Date.now() - 60_000}`, { headers: viewer(client) })
+  it('history reads per address: 429 with Retry-After beyond the rate for reads that each cost a computation', async () => {
+    // A different `until` each time defeats the shared answer: every read is computed.
+    const since = Date.now() - 60_000
+    const read = (client: string, n: number) => probe(`${app.url}/api/history?since=${since}&until=${since}-${n}`, { headers: viewer(client) })
     const statuses: number[] = []
-    for (let i = 0; i < 4; i++) statuses.push((await read('198.51.100.30')).status)
+    for (let i = 0; i < 4; i++) statuses.push((await read('198.51.100.30', i)).status)
     expect(statuses).toEqual([200, 200, 200, 429])
-    expect((await read('198.51.100.31')).status).toBe(200)
+    const limited = await read('198.51.100.30', 9)
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1)
+    expect(JSON.parse(limited.body).message).toMatch(/NUXT_HISTORY_READS_PER_MINUTE/)
+    expect((await read('198.51.100.31', 0)).status).toBe(200)
+  })
+
+  it('history reads per address: an office opening the dashboard at once shares one answer and is not refused', async () => {
+    const since = Date.now() - 60_000
+    const office = await Promise.all(Array.from({ length: 20 }, () => probe(`${app.url}/api/history?since=${since}&until=${since}-100`, { headers: viewer('198.51.100.32') })))
+    expect(office.map(answer => answer.status)).toEqual(Array.from({ length: 20 }, () => 200))
+    expect(new Set(office.map(answer => answer.body)).size).toBe(1)
   })
 
   it('a viewer flooding the ticket store gets 429; everyone else still gets tickets', async () => {

@@ -46,6 +46,12 @@ export class SharedAnswers {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Whether `get(key)` would be served without a computation (an answer in flight or fresh). */
+  has(key: string): boolean {
+    const entry = this.entries.get(key)
+    return entry !== undefined && entry.expiresAt > this.now()
+  }
+
   get(key: string, ttlMs: number, compute: () => Promise<unknown> | unknown): Promise<EncodedAnswer> {
     const now = this.now()
     const entry = this.entries.get(key)
