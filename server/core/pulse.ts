@@ -9,6 +9,7 @@ import { createCounters } from './counters'
 import { createLogger } from './logger'
 import { RequestStats } from './sources/request-stats'
 import { createSourceGate, SourceAdmission } from './source-admission'
+import { SharedLogWindow } from './log-window'
 import { AvailabilityTracker } from './availability'
 
 /**
@@ -16,6 +17,9 @@ import { AvailabilityTracker } from './availability'
  * between samples, so lag = recorded value - this.
  */
 export const EVENT_LOOP_RESOLUTION_MS = 10
+
+/** Entries per `range` page when the recent log is read at start (every channel). */
+const LOG_WINDOW_PAGE = 2000
 
 /** Everything one instance runs, created once by the `pulse` Nitro plugin. */
 export interface Pulse {
@@ -30,6 +34,8 @@ export interface Pulse {
   /** The broker's outages as this instance saw them (`/health/sse`). */
   availability: AvailabilityTracker
   eventLoopDelay: ReturnType<typeof monitorEventLoopDelay>
+  /** The recent log, read once at start for the snapshot, the chart history and the alert rules. */
+  logWindow: SharedLogWindow
   startedAt: number
   close(): Promise<void>
 }
@@ -65,6 +71,7 @@ export function createPulse(config: PulseConfig): Pulse {
     requestStats: new RequestStats(),
     availability,
     eventLoopDelay,
+    logWindow: new SharedLogWindow(broker, LOG_WINDOW_PAGE),
     startedAt: Date.now(),
     async close() {
       if (closed) return

@@ -1,8 +1,10 @@
 import type { Alert, Health, LogLine, Metric } from '../../shared/events'
 import type { Entry, Snapshot } from '../../shared/snapshot'
 import type { Broker, BrokerMessage } from './broker/types'
-import { compareEventIds, formatEventId, ORIGIN_ID, parseEventId } from './broker/event-id'
+import { compareEventIds, ORIGIN_ID } from './broker/event-id'
 import type { Logger } from './logger'
+import type { ReadLogWindow } from './log-window'
+import { readLogWindow } from './log-window'
 
 export interface SnapshotLimits {
   /** Recent alerts kept. */
@@ -76,6 +78,8 @@ export class SnapshotState {
     private readonly limits: SnapshotLimits,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    /** How the warm-up reads the log (shared with the instance's other readers at start). */
+    private readonly readWindow: ReadLogWindow = (from, apply) => readLogWindow(broker, from, apply, limits.pageSize),
   ) {
     this.alerts = new Recent(limits.alerts)
     this.logs = new Recent(limits.logs)
@@ -148,22 +152,12 @@ export class SnapshotState {
   }
 
   private async readLog(): Promise<void> {
-    const target = await this.broker.lastId()
+    const target = await this.readWindow(`${Math.max(0, this.now() - this.limits.windowMs)}-0`, message => this.applyInOrder(message))
+    // An empty log: the browser resumes from its start, so it misses
+    // nothing that is published before its stream opens.
     if (target === ORIGIN_ID) {
-      // An empty log: the browser resumes from its start, so it misses
-      // nothing that is published before its stream opens.
       this.lastEventId ??= ORIGIN_ID
       return
-    }
-    let from = `${Math.max(0, this.now() - this.limits.windowMs)}-0`
-    for (;;) {
-      const page = await this.broker.range(from, target, this.limits.pageSize)
-      for (const message of page) this.applyInOrder(message)
-      const last = page.at(-1)?.id
-      // An empty page before `target` means the rest was dropped as invalid.
-      if (!last || compareEventIds(last, target) >= 0) break
-      const { ms, seq } = parseEventId(last)!
-      from = formatEventId({ ms, seq: seq + 1 })
     }
     // Everything up to `target` is now applied (or was older than the window).
     if (this.lastEventId === null || compareEventIds(target, this.lastEventId) > 0) this.lastEventId = target

@@ -14,8 +14,8 @@ export default defineNitroPlugin((nitroApp) => {
   const pulse = usePulse()
   // As many sources as the instance admits (NUXT_MAX_SOURCES), so none of them is left out.
   const maxSources = pulse.config.maxSources
-  const state = new SnapshotState(pulse.broker, { ...DEFAULT_SNAPSHOT_LIMITS, maxKeys: maxSources }, createLogger('snapshot'))
-  const history = new HistoryStore(pulse.broker, { ...DEFAULT_HISTORY_OPTIONS, maxSources }, createLogger('history'))
+  const state = new SnapshotState(pulse.broker, { ...DEFAULT_SNAPSHOT_LIMITS, maxKeys: maxSources }, createLogger('snapshot'), Date.now, pulse.logWindow.read)
+  const history = new HistoryStore(pulse.broker, { ...DEFAULT_HISTORY_OPTIONS, maxSources }, createLogger('history'), Date.now, pulse.logWindow.read)
   const unsubscribe = pulse.hub.onMessage((message) => {
     state.receive(message)
     history.receive(message)

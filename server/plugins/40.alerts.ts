@@ -39,14 +39,11 @@ export default defineNitroPlugin((nitroApp) => {
 /** Reads the firing alerts from the retained log once the broker answers (live messages wait meanwhile). */
 async function primeOnceReady(pulse: Pulse, alerting: Alerting): Promise<void> {
   const since = Date.now() - pulse.config.logMaxAgeMs
-  const priming = alerting.fleet.prime({
-    lastId: async () => {
-      const deadline = Date.now() + 30_000
-      while (pulse.broker.state() !== 'ready' && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 100))
-      return pulse.broker.lastId()
-    },
-    range: (from, to, limit) => pulse.broker.range(from, to, limit),
+  // Called at once (live messages are held from now on); the read itself waits for the broker.
+  const restored = await alerting.fleet.prime(async (from, apply) => {
+    const deadline = Date.now() + 30_000
+    while (pulse.broker.state() !== 'ready' && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 100))
+    return pulse.logWindow.read(from, apply)
   }, since)
-  const restored = await priming
   if (restored > 0) consola.withTag('alerts').info(`${restored} alert transitions read from the log`)
 }

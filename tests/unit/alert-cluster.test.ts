@@ -11,6 +11,7 @@ import { createWebhookNotifier } from '../../server/core/alerts/webhook-notifier
 import type { Logger } from '../../server/core/logger'
 import type { RedisServer } from '../helpers/redis'
 import { startRedis } from '../helpers/redis'
+import { readLogWindow } from '../../server/core/log-window'
 import { waitFor } from '../helpers/wait'
 
 /**
@@ -85,10 +86,10 @@ async function startInstance(i: number): Promise<Instance> {
       if (message.channel === 'alerts') instance.alerts.push(message)
       fleet.observe(message)
     })
-    const primed = fleet.prime({ lastId: async () => {
+    const primed = fleet.prime(async (from, apply) => {
       await waitFor(() => broker.state() === 'ready', { what: 'broker ready' })
-      return broker.lastId()
-    }, range: (from, to, limit) => broker.range(from, to, limit) }, Date.now() - 600_000)
+      return readLogWindow(broker, from, apply, 500)
+    }, Date.now() - 600_000)
     broker.start()
     instances.push(instance)
     await primed

@@ -1,7 +1,8 @@
 import type { MetricField } from '../../../shared/events'
 import { METRIC_FIELDS } from '../../../shared/events'
-import type { Broker, BrokerMessage } from '../broker/types'
-import { compareEventIds, formatEventId, parseEventId } from '../broker/event-id'
+import type { BrokerMessage } from '../broker/types'
+import type { ReadLogWindow } from '../log-window'
+import { compareEventIds, ORIGIN_ID } from '../broker/event-id'
 import { IdempotencyConflictError } from '../broker/errors'
 import type { Logger } from '../logger'
 import { normalizePayload } from '../payload'
@@ -121,30 +122,25 @@ export function createFleetAlerts(options: FleetAlertOptions) {
      * and one started while a condition builds up fires it on the same
      * sample, under the same key, as the instances that saw it from the start.
      */
-    async prime(broker: Pick<Broker, 'range' | 'lastId'>, sinceMs: number): Promise<number> {
+    async prime(readWindow: ReadLogWindow, sinceMs: number): Promise<number> {
       held = []
       let restored = 0
+      let readUpTo = ORIGIN_ID
       try {
-        const until = await broker.lastId()
-        let from = `${sinceMs}-0`
-        while (compareEventIds(from, until) <= 0) {
-          const page = await broker.range(from, until, PRIME_PAGE)
-          for (const message of page) {
-            handle(message, true)
-            if (message.channel === 'alerts') restored++
-          }
-          const last = page.at(-1)?.id
-          if (!last) break
-          const { ms, seq } = parseEventId(last)!
-          from = formatEventId({ ms, seq: seq + 1 })
-        }
+        readUpTo = await readWindow(`${sinceMs}-0`, (message) => {
+          handle(message, true)
+          if (message.channel === 'alerts') restored++
+        })
       }
       catch (error) {
         logger.warn(`firing alerts not read from the log (${(error as Error).message}); a condition that fired before this instance started may fire again`)
       }
       const pending = held
       held = null
-      for (const message of pending) handle(message)
+      // Held durable messages the read already covered are not evaluated twice.
+      for (const message of pending) {
+        if (message.id === undefined || compareEventIds(message.id, readUpTo) > 0) handle(message)
+      }
       if (heldDropped) logger.warn(`${heldDropped} messages arrived faster than the log could be read at start and were not evaluated`)
       return restored
     },
@@ -153,8 +149,6 @@ export function createFleetAlerts(options: FleetAlertOptions) {
 
 /** Live messages held while the log is read at start (a few seconds of a busy cluster). */
 const MAX_HELD = 50_000
-/** Entries per log read at start (the log holds every channel). */
-const PRIME_PAGE = 2000
 
 function parseJson(json: string): Record<string, unknown> | null {
   try {

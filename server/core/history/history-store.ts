@@ -2,8 +2,10 @@ import type { Metric } from '../../../shared/events'
 import { METRIC_FIELDS } from '../../../shared/channels'
 import type { ReducedHistory } from '../../../shared/history'
 import type { Broker, BrokerMessage } from '../broker/types'
-import { compareEventIds, formatEventId, ORIGIN_ID, parseEventId } from '../broker/event-id'
+import { ORIGIN_ID, parseEventId } from '../broker/event-id'
 import type { Logger } from '../logger'
+import type { ReadLogWindow } from '../log-window'
+import { readLogWindow } from '../log-window'
 import type { BufferShape } from './source-buffer'
 import { SourceBuffer } from './source-buffer'
 import type { HistoryPlan, HistorySample } from './reduction'
@@ -64,6 +66,8 @@ export class HistoryStore {
     private readonly options: HistoryStoreOptions,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    /** How loads read the log (shared with the instance's other readers at start). */
+    private readonly readWindow: ReadLogWindow = (from, apply) => readLogWindow(broker, from, apply, options.pageSize),
   ) {}
 
   get sourceCount(): number {
@@ -165,20 +169,10 @@ export class HistoryStore {
   }
 
   private async readLog(): Promise<void> {
-    const target = await this.broker.lastId()
     const fromBucket = bucketOf(Math.max(0, this.now() - this.options.windowMs), this.options.bucketMs)
     this.completeFromBucket = fromBucket
-    if (target === ORIGIN_ID) return
-    let from = `${fromBucket * this.options.bucketMs}-0`
-    for (;;) {
-      const page = await this.broker.range(from, target, this.options.pageSize)
-      for (const message of page) this.apply(message)
-      const last = page.at(-1)?.id
-      if (!last || compareEventIds(last, target) >= 0) break
-      const { ms, seq } = parseEventId(last)!
-      from = formatEventId({ ms, seq: seq + 1 })
-    }
-    this.advance(target)
+    const target = await this.readWindow(`${fromBucket * this.options.bucketMs}-0`, message => this.apply(message))
+    if (target !== ORIGIN_ID) this.advance(target)
   }
 
   private apply(message: BrokerMessage): void {
