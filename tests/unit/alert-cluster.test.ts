@@ -190,3 +190,32 @@ describe('alert rules, once per cluster (three instances, one Redis)', () => {
     expect(messages().slice(alertsBefore).map(m => m.split(' on ')[0])).toEqual(['CPU at 99% is above 80%', 'CPU back to 10%'])
   })
 })
+
+describe('priming at start', () => {
+  it('does not evaluate a held live sample again when the log read already covered it', async () => {
+    const published: string[] = []
+    const fleet = createFleetAlerts({
+      rules,
+      maxTracked: 1000,
+      forgetAfterMs: 600_000,
+      notifier: createWebhookNotifier({ timeoutMs: 2000, maxAttempts: 1, queueSize: 10, instanceId: 'prime', logger: quiet }),
+      logger: quiet,
+      publish: async (json) => {
+        published.push(json)
+        return { replayed: false }
+      },
+    })
+    const sample = (n: number): BrokerMessage => ({ id: `${1000 + n}-0`, channel: 'metrics', json: JSON.stringify({ source: 'web-1', cpu: 95, memory: 10, rps: 50, activeConnections: 0, errorRate: 0, timestamp: new Date(Date.UTC(2026, 11, 1, 13, 0, n)).toISOString() }) })
+    // Two hot samples in the log; the second also arrives live while the log is read.
+    await fleet.prime(async (_from, apply) => {
+      apply(sample(1))
+      fleet.observe(sample(2))
+      apply(sample(2))
+      return sample(2).id!
+    }, 0)
+    // Counted twice, that would have been the third sample of the streak.
+    expect(published).toEqual([])
+    fleet.observe(sample(3))
+    await waitFor(() => published.length === 1, { what: 'the alert on the real third sample' })
+  })
+})
