@@ -60,7 +60,12 @@ export function createPrometheusExporter(pulse: ExporterSource, { defaultMetrics
     this.inc({ kind: 'computed' }, counters.answers.computed)
     this.inc({ kind: 'shared' }, counters.answers.shared)
   } })
-  total('pulseboard_broker_reconnects_total', 'Times the broker\'s subscriber connection to Redis was re-established', () => broker.stats().reconnects)
+  new Counter({ name: 'pulseboard_pages_total', help: 'Dashboard pages: rendered, or shared with concurrent and same-second requests', labelNames: ['kind'], registers, collect() {
+    this.reset()
+    this.inc({ kind: 'rendered' }, counters.pages.computed)
+    this.inc({ kind: 'shared' }, counters.pages.shared)
+  } })
+  total('pulseboard_broker_reconnects_total', 'Times the broker\'s log reader connection to Redis was re-established', () => broker.stats().reconnects)
   total('pulseboard_redis_failovers_total', 'Times the Redis process holding the log changed (a failover, or a restart)', () => broker.stats().primaryChanges)
   total('pulseboard_redis_log_resets_total', 'Times the log was found lost or replaced and this instance\'s clients were sent a reset', () => broker.stats().logResets)
   new Gauge({ name: 'pulseboard_broker_ready', help: '1 while the broker carries events (what /health/sse reports), 0 otherwise', registers, collect() {

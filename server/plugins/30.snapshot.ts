@@ -4,6 +4,7 @@ import { DEFAULT_SNAPSHOT_LIMITS, setSnapshotState, SnapshotState } from '../cor
 import { HistoryStore } from '../core/history/history-store'
 import { DEFAULT_HISTORY_OPTIONS, setReadPath } from '../core/history/read-path'
 import { SharedAnswers } from '../core/answers/shared-answers'
+import { SharedPages } from '../core/answers/shared-pages'
 
 /**
  * Keeps this instance's dashboard snapshot (what the SSR page shows first)
@@ -21,7 +22,7 @@ export default defineNitroPlugin((nitroApp) => {
     history.receive(message)
   })
   setSnapshotState(state)
-  setReadPath({ history, answers: new SharedAnswers(pulse.counters.answers), historyCounts: { fromMemory: 0, fromLog: 0 } })
+  setReadPath({ history, answers: new SharedAnswers(pulse.counters.answers), pages: new SharedPages(pulse.counters.pages), historyCounts: { fromMemory: 0, fromLog: 0 } })
   void state.warm()
   void history.load()
 

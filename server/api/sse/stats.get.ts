@@ -18,6 +18,7 @@ export default defineEventHandler((event) => {
     sources: sources.size,
     sourcesRefused: counters.sourcesRefused,
     answers: { ...counters.answers },
+    pages: { ...counters.pages },
     history: historyStats(),
     broker: {
       kind: broker.kind,

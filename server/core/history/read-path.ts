@@ -1,5 +1,6 @@
 import { HISTORY_BUCKET_MS } from '../../../shared/history'
 import type { SharedAnswers } from '../answers/shared-answers'
+import type { SharedPages } from '../answers/shared-pages'
 import type { HistoryStore, HistoryStoreOptions } from './history-store'
 import { bytesPerSource } from './source-buffer'
 
@@ -21,10 +22,11 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryStoreOptions = {
 /** 24,736 bytes per source with the defaults (README, "The dashboard"). */
 export const HISTORY_BYTES_PER_SOURCE = bytesPerSource(DEFAULT_HISTORY_OPTIONS)
 
-/** What the history and snapshot endpoints share on one instance. */
+/** What the history and snapshot endpoints, and the dashboard page, share on one instance. */
 export interface ReadPath {
   history: HistoryStore
   answers: SharedAnswers
+  pages: SharedPages
   /** History answers served from memory, and from the log (memory could not be exact). */
   historyCounts: { fromMemory: number, fromLog: number }
 }
