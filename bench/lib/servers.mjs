@@ -39,11 +39,12 @@ const SPECS = {
       NUXT_REDIS_PREFIX: PULSEBOARD_PREFIX,
       NITRO_SHUTDOWN_TIMEOUT: '2000',
       // The load comes from a few local addresses, far past the per-address
-      // defaults (100 open, 120 opened per minute); the limiters still run on
-      // every stream request.
+      // defaults (100 open, 120 opened and 60 history reads per minute); the
+      // limiters still run on every request.
       NUXT_SSE_MAX_CONNECTIONS: '1000000',
       NUXT_SSE_MAX_CONNECTIONS_PER_IP: '1000000',
       NUXT_SSE_OPENS_PER_MINUTE: '1000000',
+      NUXT_HISTORY_READS_PER_MINUTE: '1000000',
       ...extraEnv,
     }),
   },
