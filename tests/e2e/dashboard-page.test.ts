@@ -105,7 +105,8 @@ describe('the dashboard page (built server, real Redis, headless Chromium)', () 
     await expect.poll(async () => count(await drawn()), { timeout: 15_000 }).toBeGreaterThan(2)
 
     await page.getByTestId('charts-pause').click()
-    expect(await page.getByTestId('charts-pause').getAttribute('aria-pressed')).toBe('true')
+    // Pause lives in the URL (?paused): it takes effect once the router has replaced the entry.
+    await expect.poll(() => page.getByTestId('charts-pause').getAttribute('aria-pressed')).toBe('true')
     const frozen = await drawn()
     const events = async () => Number((await page.getByTestId('event-count').textContent())!.replace(/\D/g, ''))
     const before = await events()

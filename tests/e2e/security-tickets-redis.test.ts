@@ -85,6 +85,8 @@ describe('tickets and sessions across instances (Redis)', () => {
       const response = await fetch(`${a.url}/api/sse/ticket`, { method: 'POST', headers: auth })
       return response.ok ? ((await response.json()) as { ticket: string }).ticket : null
     }, { what: 'tickets again after Redis returned' })
+    // B takes streams again once it is ready (its log reader and raw subscription back too).
+    await waitFor(async () => (await fetch(`${b.url}/health/sse`)).ok, { what: 'instance B ready again' })
     expect((await probe(`${b.url}/api/sse/dashboard?ticket=${ticket}`)).status).toBe(200)
   })
 })
