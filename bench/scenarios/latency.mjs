@@ -93,11 +93,18 @@ async function latencyAt(kind, { redis, nodeArgs, clients, probes, perSecond, se
   try {
     const { failed } = await readers.open(server.target(['alerts']), clients)
     if (failed) throw new Error(`${kind}: ${failed} connections failed`)
-    // Warm-up: the same stream, not recorded.
+    // Warm-up: the same stream, not recorded; its last events must have
+    // arrived before the counters are zeroed, or they count as deliveries
+    // of the measured stream (and its CPU time).
     if (warmupSeconds > 0) {
+      await readers.all('reset')
       const warm = feeder.stream(perSecond)
       await sleep(warmupSeconds * 1000)
-      await warm.stop()
+      const warmSent = await warm.stop()
+      await waitFor(async () => {
+        const [bulk, probes] = await readers.all('stats')
+        return bulk.delivered + probes.delivered >= warmSent * clients
+      }, { timeout: 10_000, what: 'the warm-up events' }).catch(() => {})
     }
     return { clients, perSecond, seconds, ...await streamAndMeasure(readers, feeder, { count: clients, perSecond, seconds, server }) }
   }
