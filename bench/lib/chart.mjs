@@ -41,7 +41,7 @@ function points(results, kind, read) {
  * of the others is left off the axis (it would flatten them) and named in a
  * note with its range instead.
  */
-const OFF_SCALE = 4
+const OFF_SCALE = 3
 
 function panel({ left, title, yLabel, xLabel, series, format, clipOutliers = false }) {
   const all = series.flatMap(s => s.points)
