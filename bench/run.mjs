@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: Pulseboard (the built app), the naive h3 port of a
-// textbook SSE design and the node:http floor, measured side by side in one run, each
-// scenario repeated --runs times on fresh processes. Writes
+// textbook SSE design, the node:http floor and the peers a Node developer
+// would pick instead (Socket.IO with its Redis adapter, better-sse), measured
+// side by side in one run, each scenario repeated --runs times on fresh processes. Writes
 // <out>/results.json (raw), <out>/RESULTS.md (medians, ranges, ratios) and
 // <out>/bench.svg (chart).
 import { execFileSync } from 'node:child_process'
@@ -12,7 +13,7 @@ import { renderChart } from './lib/chart.mjs'
 import { cpuPressure, loadAverage, machineMeta } from './lib/meta.mjs'
 import { startRedis } from './lib/redis.mjs'
 import { markdownReport, summarize } from './lib/report.mjs'
-import { PULSEBOARD_ENTRY } from './lib/servers.mjs'
+import { PULSEBOARD_ENTRY, takesPart } from './lib/servers.mjs'
 import { fanout } from './scenarios/fanout.mjs'
 import { ha } from './scenarios/ha.mjs'
 import { latency } from './scenarios/latency.mjs'
@@ -60,6 +61,10 @@ async function main() {
       for (const scenario of options.scenarios) {
         run[scenario] = {}
         for (const kind of rotate(options.servers, r)) {
+          if (!takesPart(kind, scenario)) {
+            run[scenario][kind] = { skipped: 'not a scenario this server takes part in' }
+            continue
+          }
           log(`run ${r + 1}/${options.runs} ${scenario} ${kind}`)
           const nodeArgs = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles', `${scenario}-${kind}`)}`] : []
           try {

@@ -7,7 +7,8 @@ export const SCENARIOS = ['fanout', 'memory', 'latency', 'scale', 'slow', 'storm
 
 const USAGE = `npm run bench -- [options]
   --only <list>        scenarios: ${SCENARIOS.join(',')} (default: all)
-  --servers <list>     ${[...SERVER_KINDS, ...EXTRA_SERVER_KINDS].join(',')} (default: the first three)
+  --servers <list>     ${[...SERVER_KINDS, ...EXTRA_SERVER_KINDS].join(',')} (default: the first five;
+                       socketio and better-sse take part in fanout, memory, latency only)
   --runs <n>           runs of every scenario, median reported (default 3)
   --clients <n>        client count for the selected scenarios (overrides their defaults)
   --events <n>         fan-out burst size (default: 500,000 deliveries per step)

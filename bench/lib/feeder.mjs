@@ -2,13 +2,18 @@
 // each server consumes:
 // - Pulseboard: durably, `FCALL pulseboard_publish 1 bench:log <channel> <json>`
 //   (appended to the log, announced on Pub/Sub, given a global id);
-// - naive and floor: `PUBLISH ref:<channel> <json>` (plain Pub/Sub).
-// The JSON text is identical for all three, so the `data:` lines are too.
+// - naive, floor and better-sse: `PUBLISH ref:<channel> <json>` (plain Pub/Sub);
+// - socketio: through @socket.io/redis-emitter, `emitter.to(<channel>).emit(
+//   <event name>, <event object>)` (msgpack on the adapter's channel), as a
+//   collector outside the socket.io cluster sends.
+// The JSON text is identical for the SSE servers, so the `data:` lines are too.
+import { Emitter } from '@socket.io/redis-emitter'
 import { monotonicUs } from './clock.mjs'
 import { PULSEBOARD_PREFIX, REFERENCE_PREFIX } from './servers.mjs'
 import { sleep } from './wait.mjs'
 
 const PUBLISH_FUNCTION = 'pulseboard_publish'
+const EVENT_NAMES = { alerts: 'alert', logs: 'log', metrics: 'metric-update', health: 'health' }
 
 /**
  * An alert (a channel every server carries and Pulseboard never conflates)
@@ -30,7 +35,7 @@ export function benchEvent(seq, bytes = 150) {
 export class Feeder {
   /**
    * @param {import('ioredis').Redis | import('ioredis').Cluster} redis
-   * @param {'pulseboard'|'naive'|'floor'} kind
+   * @param {string} kind the server kind (servers.mjs)
    * @param {string} [logKey] Pulseboard's log (`{bench}:log` on a Redis Cluster)
    */
   constructor(redis, kind, logKey = `${PULSEBOARD_PREFIX}:log`) {
@@ -40,16 +45,20 @@ export class Feeder {
     this.seq = 0
   }
 
-  #command(pipeline, channel, json) {
-    if (this.kind === 'pulseboard') return pipeline.call('FCALL', PUBLISH_FUNCTION, 1, this.logKey, channel, json)
+  #command(pipeline, emitter, channel, json) {
+    if (this.kind.startsWith('pulseboard')) return pipeline.call('FCALL', PUBLISH_FUNCTION, 1, this.logKey, channel, json)
+    // The emitter only calls `publish()` on the client it is given: a
+    // pipeline sends a burst in one write, as for the other servers.
+    if (emitter) return emitter.to(channel).emit(EVENT_NAMES[channel], JSON.parse(json))
     return pipeline.publish(`${REFERENCE_PREFIX}:${channel}`, json)
   }
 
   /** Sends `count` events in one pipeline; resolves with the µs time just before sending. */
   async burst(count, { bytes = 150, channel = 'alerts' } = {}) {
     const pipeline = this.redis.pipeline()
+    const emitter = this.kind === 'socketio' ? new Emitter(pipeline) : null
     const startedUs = monotonicUs()
-    for (let i = 0; i < count; i++) this.#command(pipeline, channel, benchEvent(++this.seq, bytes))
+    for (let i = 0; i < count; i++) this.#command(pipeline, emitter, channel, benchEvent(++this.seq, bytes))
     const results = await pipeline.exec()
     const failed = results.find(([error]) => error)
     if (failed) throw failed[0]

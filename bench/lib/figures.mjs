@@ -6,6 +6,7 @@ export const FORMAT = {
   rate: n => `${kilo(n)}/s`,
   bytes: n => n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`,
   ms: n => `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`,
+  us: n => `${n < 10 ? n.toFixed(2) : n.toFixed(1)} µs`,
   seconds: n => `${n.toFixed(1)} s`,
   count: n => Math.round(n).toLocaleString('en-US'),
   ratio: n => `${n.toFixed(2)}×`,
@@ -40,6 +41,17 @@ export function figuresFor(options) {
     chart: { panel: 'fanout', x: step.clients },
     target: '≥ 10× naive and ≥ 1.0× floor',
     met: (pb, naive, floor) => bothKnown(naive, floor) ? pb >= 10 * naive && pb >= floor : undefined,
+  }))
+  // The server's own CPU time (utime + stime from /proc/<pid>/stat, 10 ms
+  // ticks) over the burst, divided by the deliveries: what the server spends,
+  // whatever the load clients on the same cores manage to read.
+  options.fanout.steps.forEach((step, i) => figures.push({
+    scenario: 'fanout',
+    label: `Fan-out, ${step.clients.toLocaleString('en-US')} clients × ${step.events} events: server CPU per delivery`,
+    unit: 'us',
+    pick: r => r[i]?.complete ? r[i].serverCpuSeconds * 1e6 / (r[i].clients * r[i].events) : NaN,
+    better: 'lower',
+    chart: { panel: 'cpu', x: step.clients },
   }))
   options.memory.sizes.forEach((size, i) => figures.push({
     scenario: 'memory',
@@ -78,6 +90,15 @@ export function figuresFor(options) {
       })
     }
   })
+  // At a steady rate each event is its own tick: nothing can be batched
+  // across events, so this is the per-delivery cost without bursts.
+  lat.sizes.forEach((size, i) => figures.push({
+    scenario: 'latency',
+    label: `Steady ${lat.perSecond} events/s, ${size.toLocaleString('en-US')} clients: server CPU per delivery (whole stream, timers included)`,
+    unit: 'us',
+    pick: r => r[i]?.serverCpuSeconds !== undefined && r[i].deliveries ? r[i].serverCpuSeconds * 1e6 / r[i].deliveries : NaN,
+    better: 'lower',
+  }))
   figures.push({
     scenario: 'latency',
     label: `Latency p99 over all ${targetSize.toLocaleString('en-US')} clients (includes the load clients' own queueing)`,

@@ -49,7 +49,7 @@ function ratioCell(value) {
 }
 
 export function markdownTable(rows, servers) {
-  const names = { 'pulseboard': 'Pulseboard', 'naive': 'naive (h3 push)', 'floor': 'floor (node:http)', 'floor-raw': 'floor-raw (corked raw chunks)', 'pulseboard-baseline': 'Pulseboard baseline build' }
+  const names = { 'pulseboard': 'Pulseboard', 'naive': 'naive (h3 push)', 'floor': 'floor (node:http)', 'floor-raw': 'floor-raw (corked raw chunks)', 'pulseboard-baseline': 'Pulseboard baseline build', 'socketio': 'Socket.IO 4 + Redis adapter', 'better-sse': 'better-sse' }
   const others = servers.filter(kind => kind !== 'pulseboard')
   const head = ['Figure', ...servers.map(kind => names[kind]), ...others.map(kind => `Pulseboard ÷ ${kind}`), 'Target (Pulseboard)']
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`]

@@ -1,5 +1,6 @@
-// Starts the three servers under test as separate processes, each on a free
-// port of 127.0.0.1, and knows how each one is fed and addressed.
+// Starts the servers under test as separate processes, each on a free port
+// of 127.0.0.1, and knows how each one is fed and addressed, and which
+// scenarios each one takes part in.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { resolve } from 'node:path'
@@ -12,10 +13,10 @@ export const PULSEBOARD_ENTRY = resolve(ROOT, '.output/server/index.mjs')
 
 /** Key prefix of Pulseboard's log and channels during the bench (NUXT_REDIS_PREFIX). */
 export const PULSEBOARD_PREFIX = 'bench'
-/** Channel prefix the two references subscribe to (`ref:alerts`, `ref:logs`). */
+/** Channel prefix the SSE references subscribe to (`ref:alerts`, `ref:logs`). */
 export const REFERENCE_PREFIX = 'ref'
 
-export const SERVER_KINDS = ['pulseboard', 'naive', 'floor']
+export const SERVER_KINDS = ['pulseboard', 'naive', 'floor', 'socketio', 'better-sse']
 /** Extra servers the harness knows but does not run unless asked (--servers). */
 export const EXTRA_SERVER_KINDS = ['floor-raw', 'pulseboard-baseline']
 /** A build of an earlier commit for before/after figures (`pulseboard-baseline`). */
@@ -23,6 +24,20 @@ export const BASELINE_ENTRY = process.env.BENCH_BASELINE_ENTRY ?? '/tmp/pulseboa
 
 function streamPath(channels) {
   return `/api/sse/dashboard?channels=${channels.join(',')}`
+}
+
+/**
+ * The peers (what a Node developer would pick instead) are measured where
+ * they do the same job: fan-out, idle memory and a steady stream. They have
+ * no resume by event id, no per-client bound and no multi-channel filter, so
+ * the slow-client, storm and scale scenarios are left to the others.
+ */
+const PEER_SCENARIOS = ['fanout', 'memory', 'latency']
+
+/** Whether `kind` takes part in `scenario` (unlisted: every scenario). */
+export function takesPart(kind, scenario) {
+  const spec = kind === 'pulseboard-baseline' ? SPECS.pulseboard : SPECS[kind]
+  return !spec.scenarios || spec.scenarios.includes(scenario)
 }
 
 const SPECS = {
@@ -68,10 +83,28 @@ const SPECS = {
     ready: '/health',
     env: ({ redisUrl }) => ({ REDIS_URL: redisUrl, BENCH_CHANNEL_PREFIX: REFERENCE_PREFIX }),
   },
+  // Socket.IO over a WebSocket (the load clients speak engine.io v4 framing),
+  // rooms named in the CONNECT packet's auth; fed by @socket.io/redis-emitter.
+  'socketio': {
+    entry: resolve(ROOT, 'bench/servers/socketio.mjs'),
+    path: () => '/socket.io/?EIO=4&transport=websocket',
+    protocol: 'socket.io',
+    auth: channels => ({ channels: channels.join(',') }),
+    ready: '/health',
+    scenarios: PEER_SCENARIOS,
+    env: ({ redisUrl }) => ({ REDIS_URL: redisUrl }),
+  },
+  'better-sse': {
+    entry: resolve(ROOT, 'bench/servers/better-sse.mjs'),
+    path: streamPath,
+    ready: '/health',
+    scenarios: PEER_SCENARIOS,
+    env: ({ redisUrl }) => ({ REDIS_URL: redisUrl, BENCH_CHANNEL_PREFIX: REFERENCE_PREFIX }),
+  },
 }
 
 /**
- * @param {'pulseboard'|'naive'|'floor'} kind
+ * @param {string} kind one of SERVER_KINDS or EXTRA_SERVER_KINDS
  * @param {{ redisUrl: string, extraEnv?: Record<string,string>, nodeArgs?: string[] }} options
  */
 export async function startServer(kind, { redisUrl, extraEnv = {}, nodeArgs = [] }) {
@@ -97,7 +130,7 @@ export async function startServer(kind, { redisUrl, extraEnv = {}, nodeArgs = []
     port,
     pid: proc.pid,
     base,
-    target: channels => ({ host: '127.0.0.1', port, path: spec.path(channels) }),
+    target: channels => ({ host: '127.0.0.1', port, path: spec.path(channels), protocol: spec.protocol ?? 'sse', auth: spec.auth?.(channels) }),
     rss: () => rssBytes(proc.pid),
     openFiles: () => openFiles(proc.pid),
     cpuSeconds: () => cpuSeconds(proc.pid),

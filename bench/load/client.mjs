@@ -7,6 +7,16 @@
 //
 // Chunked transfer framing (`\r\n<hex>\r\n`) between frames never contains
 // `\n\n` and never looks like a marker, so it needs no decoding.
+//
+// Targets with `protocol: 'socket.io'` are Socket.IO servers: the connection
+// is a WebSocket (`/socket.io/?EIO=4&transport=websocket`), and the client
+// speaks just enough engine.io v4 / socket.io v5 to stay connected the way
+// socket.io-client does: on the engine's open packet (`0{…}`) it sends the
+// namespace CONNECT with its auth (`40{"channels":"alerts"}`), counts as open
+// on the server's CONNECT (`40{…}`), answers each ping (`2`) with a pong
+// (`3`) and scans each event packet (`42[…]`) for the marker. Frames are
+// parsed by their length headers (a header byte can be `~`); the client's
+// own frames are masked with a zero key, which the protocol allows.
 import { connect } from 'node:net'
 import { monotonicUs } from '../lib/clock.mjs'
 import { LatencyRecorder } from './latency-recorder.mjs'
@@ -15,6 +25,12 @@ const MARK = Buffer.from('~b')
 const FRAME_END = Buffer.from('\n\n')
 const HEADER_END = Buffer.from('\r\n\r\n')
 const ID_FIELD = Buffer.from('id: ')
+// A fixed key is fine for a load client; the server only checks its form.
+const WS_KEY = 'cHVsc2Vib2FyZC1iZW5jaA=='
+const WS_PONG = wsText('3')
+/** First bytes of engine.io packets ('0' open, '2' ping, '4' message) and of socket.io packets inside a message ('0' CONNECT, '2' EVENT, '4' CONNECT_ERROR). */
+const ENGINE = { open: 0x30, ping: 0x32, message: 0x34 }
+const SIO = { connect: 0x30, event: 0x32, connectError: 0x34 }
 const READ_BUFFER = Buffer.allocUnsafe(256 * 1024)
 
 /** @type {Set<Conn>} */
@@ -43,6 +59,7 @@ class Conn {
     this.reconnectedAtUs = 0
     this.headersAtUs = 0
     this.carry = null
+    this.ws = target.protocol === 'socket.io'
     this.closing = false
     this.paused = false
     this.socket = null
@@ -72,6 +89,7 @@ class Conn {
 
   request() {
     const { host, port, path } = this.target
+    if (this.ws) return `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${WS_KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`
     const resume = this.lastEventId ? `Last-Event-ID: ${this.lastEventId}\r\n` : ''
     return `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n${resume}\r\n`
   }
@@ -108,15 +126,20 @@ class Conn {
       this.status = Number(data.toString('latin1', 9, 12))
       this.headersDone = true
       this.headersAtUs = monotonicUs()
-      this.socket.setTimeout(0)
-      if (this.status !== 200) {
+      if (this.status !== (this.ws ? 101 : 200)) {
         this.fail(`status-${this.status}`)
         return
       }
-      const settle = this.settle
-      this.settle = null
-      settle(true)
       data = data.subarray(end + HEADER_END.length)
+      // A WebSocket is open once the namespace CONNECT is answered (wsFrames).
+      if (!this.ws) {
+        this.socket.setTimeout(0)
+        this.opened()
+      }
+    }
+    if (this.ws) {
+      this.wsFrames(data)
+      return
     }
     const last = data.lastIndexOf(FRAME_END)
     if (last < 0) {
@@ -128,10 +151,62 @@ class Conn {
     this.scan(data, complete)
   }
 
-  /** Counts marked frames in data[0, end); latency and resume bookkeeping as configured. */
-  scan(data, end) {
+  opened() {
+    const settle = this.settle
+    this.settle = null
+    settle?.(true)
+  }
+
+  /** Handles every complete WebSocket frame in `data`; keeps a partial one for the next read. */
+  wsFrames(data) {
+    let pos = 0
+    while (data.length - pos >= 2) {
+      const opcode = data[pos] & 0x0f
+      let length = data[pos + 1] & 0x7f
+      let start = pos + 2
+      if (length === 126) {
+        if (data.length - pos < 4) break
+        length = data.readUInt16BE(pos + 2)
+        start = pos + 4
+      }
+      else if (length === 127) {
+        if (data.length - pos < 10) break
+        length = Number(data.readBigUInt64BE(pos + 2))
+        start = pos + 10
+      }
+      const end = start + length
+      if (end > data.length) break
+      if (opcode === 0x1) this.onPacket(data, start, end)
+      else if (opcode === 0x8) this.fail('closed')
+      pos = end
+    }
+    if (pos < data.length) this.carry = Buffer.from(data.subarray(pos))
+  }
+
+  /** One engine.io packet (a text frame's payload, data[start, end)). */
+  onPacket(data, start, end) {
+    const type = data[start]
+    if (type === ENGINE.message) {
+      const inner = data[start + 1]
+      if (inner === SIO.event) this.scan(data, end, start)
+      else if (inner === SIO.connect) {
+        this.socket.setTimeout(0)
+        this.opened()
+      }
+      else if (inner === SIO.connectError) this.fail('connect-error')
+    }
+    else if (type === ENGINE.ping && end - start === 1) {
+      this.socket.write(WS_PONG)
+    }
+    else if (type === ENGINE.open) {
+      this.socket.write(wsText(`40${JSON.stringify(this.target.auth ?? {})}`))
+    }
+  }
+
+  /** Counts marked frames in data[start, end); latency and resume bookkeeping as configured. */
+  scan(data, end, start = 0) {
     const now = monotonicUs()
-    let pos = data.indexOf(MARK)
+    let pos = data.indexOf(MARK, start)
     while (pos >= 0 && pos < end) {
       let i = pos + MARK.length
       let seq = 0
@@ -156,6 +231,7 @@ class Conn {
       else if (seq < this.expectNext) this.duplicates++
     }
     this.expectNext = Math.max(this.expectNext, seq + 1)
+    if (this.ws) return
     const frameStart = data.lastIndexOf(FRAME_END, pos) + 1
     const idAt = data.indexOf(ID_FIELD, frameStart)
     if (idAt >= 0 && idAt < pos) this.lastEventId = data.toString('latin1', idAt + ID_FIELD.length, data.indexOf(10, idAt))
@@ -165,6 +241,13 @@ class Conn {
     this.closing = true
     this.socket?.destroy()
   }
+}
+
+/** A client-to-server text frame (masked, with a zero key: the payload is sent as is). */
+function wsText(text) {
+  const payload = Buffer.from(text)
+  if (payload.length > 125) throw new Error('load client frames are short')
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length, 0, 0, 0, 0]), payload])
 }
 
 /** Opens `count` connections, at most `concurrency` in flight (Infinity: all at once). */

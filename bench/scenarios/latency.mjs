@@ -50,10 +50,15 @@ export class LatencyClients {
   }
 }
 
-/** Streams events to connected clients; latency of the probes and of every (reading) client. */
-export async function streamAndMeasure(clients, feeder, { count, perSecond, seconds }) {
+/**
+ * Streams events to connected clients; latency of the probes and of every
+ * (reading) client, and the server's CPU time over the stream (from its
+ * start until the last event reached everyone).
+ */
+export async function streamAndMeasure(clients, feeder, { count, perSecond, seconds, server }) {
   await clients.all('reset')
   await clients.all('latency', true)
+  const cpuBefore = server?.cpuSeconds()
   const stream = feeder.stream(perSecond)
   await sleep(seconds * 1000)
   const sent = await stream.stop()
@@ -63,12 +68,15 @@ export async function streamAndMeasure(clients, feeder, { count, perSecond, seco
     const [bulk, probes] = await clients.all('stats', { activeOnly: true })
     return bulk.delivered + probes.delivered >= expected
   }, { timeout: 10_000, what: 'the last events' }).catch(() => {})
+  const serverCpuSeconds = server ? server.cpuSeconds() - cpuBefore : undefined
+  const [bulkStats, probeStats] = await clients.all('stats')
+  const deliveries = bulkStats.delivered + probeStats.delivered
   const [bulk, probes] = await clients.all('samples')
   await clients.all('latency', false)
   const everyone = new Float64Array(bulk.length + probes.length)
   everyone.set(bulk)
   everyone.set(probes, bulk.length)
-  return { ...latencySummary(probes), probes: clients.probeCount, expectedProbeSamples: clients.probeCount * sent, all: latencySummary(everyone) }
+  return { ...latencySummary(probes), probes: clients.probeCount, expectedProbeSamples: clients.probeCount * sent, all: latencySummary(everyone), sent, deliveries, serverCpuSeconds }
 }
 
 /** One fresh server per client count. */
@@ -85,13 +93,20 @@ async function latencyAt(kind, { redis, nodeArgs, clients, probes, perSecond, se
   try {
     const { failed } = await readers.open(server.target(['alerts']), clients)
     if (failed) throw new Error(`${kind}: ${failed} connections failed`)
-    // Warm-up: the same stream, not recorded.
+    // Warm-up: the same stream, not recorded; its last events must have
+    // arrived before the counters are zeroed, or they count as deliveries
+    // of the measured stream (and its CPU time).
     if (warmupSeconds > 0) {
+      await readers.all('reset')
       const warm = feeder.stream(perSecond)
       await sleep(warmupSeconds * 1000)
-      await warm.stop()
+      const warmSent = await warm.stop()
+      await waitFor(async () => {
+        const [bulk, probes] = await readers.all('stats')
+        return bulk.delivered + probes.delivered >= warmSent * clients
+      }, { timeout: 10_000, what: 'the warm-up events' }).catch(() => {})
     }
-    return { clients, perSecond, seconds, ...await streamAndMeasure(readers, feeder, { count: clients, perSecond, seconds }) }
+    return { clients, perSecond, seconds, ...await streamAndMeasure(readers, feeder, { count: clients, perSecond, seconds, server }) }
   }
   finally {
     await readers.stop()

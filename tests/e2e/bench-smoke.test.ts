@@ -9,10 +9,13 @@ interface Results {
 }
 
 const SERVERS = ['pulseboard', 'naive', 'floor'] as const
+/** Socket.IO (raw engine.io framing in the load clients) and better-sse: fan-out, memory and latency only. */
+const PEERS = ['socketio', 'better-sse'] as const
 
 /**
  * Keeps `npm run bench` from rotting: a quick run (a few hundred clients, one
- * run) of four scenarios against the built app and both reference servers.
+ * run) of four scenarios against the built app, both reference servers and
+ * the two peers (which sit the storm out).
  * It checks that every scenario produced numbers for every server, not what
  * the numbers are (speed lives in bench/RESULTS.md, not in tests), except
  * for one correctness figure: Pulseboard loses nothing in the reconnect storm.
@@ -35,8 +38,9 @@ describe('benchmark harness smoke run', () => {
 
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results
     const run = results.runs[0]!
-    for (const server of SERVERS) {
-      for (const scenario of ['fanout', 'memory', 'latency', 'storm']) expect(run[scenario]![server]!.error, `${scenario} ${server}`).toBeUndefined()
+    for (const server of [...SERVERS, ...PEERS]) {
+      const scenarios = (SERVERS as readonly string[]).includes(server) ? ['fanout', 'memory', 'latency', 'storm'] : ['fanout', 'memory', 'latency']
+      for (const scenario of scenarios) expect(run[scenario]![server]!.error, `${scenario} ${server}`).toBeUndefined()
       const fanout = run.fanout![server] as unknown as Array<{ complete: boolean, deliveriesPerSecond: number, delivered: number, clients: number, events: number }>
       for (const step of fanout) {
         expect(step.complete).toBe(true)
@@ -45,19 +49,26 @@ describe('benchmark harness smoke run', () => {
       }
       const memory = run.memory![server] as unknown as Array<{ rss: number, baselineRss: number }>
       expect(memory[0]!.rss).toBeGreaterThan(memory[0]!.baselineRss)
-      const [latency] = run.latency![server] as unknown as Array<{ samples: number, expectedProbeSamples: number, p99: number }>
+      const [latency] = run.latency![server] as unknown as Array<{ samples: number, expectedProbeSamples: number, p99: number, deliveries: number, sent: number, clients: number, serverCpuSeconds: number }>
       expect(latency!.samples).toBe(latency!.expectedProbeSamples)
       expect(latency!.p99).toBeGreaterThan(0)
+      expect(latency!.deliveries).toBe(latency!.sent * latency!.clients)
+      expect(latency!.serverCpuSeconds).toBeGreaterThanOrEqual(0)
+      if (!scenarios.includes('storm')) {
+        expect(run.storm![server]).toMatchObject({ skipped: expect.any(String) })
+        continue
+      }
       const storm = run.storm![server] as { clients: number, reconnected: number }
       expect(storm.reconnected).toBe(storm.clients)
     }
     expect(run.storm!.pulseboard).toMatchObject({ lostEvents: 0, duplicates: 0 })
 
     const report = readFileSync(join(out, 'RESULTS.md'), 'utf8')
-    expect(report).toContain('| Figure | Pulseboard | naive (h3 push) | floor (node:http) | Pulseboard ÷ naive | Pulseboard ÷ floor |')
+    expect(report).toContain('| Figure | Pulseboard | naive (h3 push) | floor (node:http) | Socket.IO 4 + Redis adapter | better-sse | Pulseboard ÷ naive | Pulseboard ÷ floor | Pulseboard ÷ socketio | Pulseboard ÷ better-sse |')
+    expect(report).toContain('server CPU per delivery')
     const chart = readFileSync(join(out, 'bench.svg'), 'utf8')
     expect(chart.startsWith('<svg')).toBe(true)
-    for (const name of ['Pulseboard', 'floor (node:http', 'naive (h3']) expect(chart).toContain(name)
+    for (const name of ['Pulseboard', 'floor (node:http', 'naive (h3', 'Socket.IO 4', 'better-sse']) expect(chart).toContain(name)
   }, 120_000)
 
   it('runs the stampede (Pulseboard only: the references have no page or history) on an empty log and with history', async () => {
