@@ -85,6 +85,21 @@ describe('top N', () => {
     expect(topN(rows, 10, r => r.v, r => r.n).top).toHaveLength(5)
     expect(topN([], 3, (r: number) => r, String)).toEqual({ top: [], more: 0 })
   })
+
+  it('picks what a full sort would put first, ties, stale (-Infinity) and n = 0 included', () => {
+    // A fixed pseudo-random fleet: scores from a few values (many ties), some stale.
+    let seed = 7
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+    for (let round = 0; round < 50; round++) {
+      const fleet = Array.from({ length: 1 + Math.floor(next() * 40) }, (_, i) => ({ n: `host-${Math.floor(next() * 30)}-${i}`, v: next() < 0.2 ? -Infinity : Math.floor(next() * 4) }))
+      for (const n of [0, 1, 3, 8, 50]) {
+        const sorted = [...fleet].sort((a, b) => b.v - a.v || compareNatural(a.n, b.n)).slice(0, n)
+        const { top, more } = topN(fleet, n, r => r.v, r => r.n)
+        expect(top).toEqual(sorted)
+        expect(more).toBe(fleet.length - sorted.length)
+      }
+    }
+  })
 })
 
 describe('band across sources', () => {
