@@ -261,6 +261,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
     connection, seriesVersion,
     chartData: (field: MetricField) => series.aligned(field),
     chartSources: () => series.sources,
+    chartStamps: () => series.stamps,
     chartCount: (source: string) => series.count(source),
     loadSnapshot, applySnapshot, receive, takeHandoff, loadHistory, startClock, stopClock,
   }
