@@ -102,7 +102,7 @@ describe('dashboard components', () => {
 
   it('the health panel shows the problems first and counts the rest when a fleet reports its own checks', async () => {
     const store = useDashboardStore(useNuxtApp().$pinia as Pinia)
-    const fleet = Array.from({ length: 40 }, (_, i) => ({ check: 'disk', status: 'ok' as const, latencyMs: 1, source: `host-${i + 1}`, timestamp: at(T0 - 1000) }))
+    const fleet = Array.from({ length: 40 }, (_, i): Snapshot['health'][number] => ({ check: 'disk', status: 'ok', latencyMs: 1, source: `host-${i + 1}`, timestamp: at(T0 - 1000) }))
     fleet[30] = { ...fleet[30]!, status: 'down' }
     fleet[8] = { ...fleet[8]!, status: 'degraded' }
     fleet[20] = { ...fleet[20]!, timestamp: at(T0 - 60_000) }
