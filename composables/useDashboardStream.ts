@@ -1,5 +1,5 @@
 import type { Ref } from 'vue'
-import { watchEffect } from 'vue'
+import { watch } from 'vue'
 import { tryOnScopeDispose } from '@vueuse/core'
 import { useDashboardStore } from '../stores/dashboard'
 import { EVENT_NAMES } from '#shared/channels'
@@ -54,9 +54,13 @@ export function useDashboardStream({ share = true }: UseDashboardStreamOptions =
     onGap: () => void resync(),
   })
 
-  watchEffect(() => {
+  const showConnection = () => {
     store.connection = { status: stream.status.value, attempt: stream.attempt.value, reason: stream.error.value, eventCount: stream.eventCount.value }
-  })
+  }
+  // The state shows at once; the event count moves when the store lets events
+  // through to the view (at most once a second), not on each of hundreds a second.
+  watch([stream.status, stream.attempt, stream.error], showConnection, { immediate: true })
+  watch(() => store.lastEventAt, showConnection)
 
   /** The resume point is gone (log trimmed or lost): start again from a fresh snapshot. */
   async function resync(): Promise<void> {

@@ -65,6 +65,12 @@ export interface UseSharedSseReturn {
 const CATCH_UP_WAIT_MS = 1000
 /** How often the holder tells the others it is alive. */
 const STATUS_EVERY_MS = 1000
+/**
+ * The holder relays its stream's events in batches gathered over this long:
+ * each message is cloned for every tab, and a fleet sends hundreds of events a
+ * second. Short next to the once-a-second pace at which the view follows them.
+ */
+const RELAY_BATCH_MS = 100
 
 function sharingSupported(): boolean {
   return typeof BroadcastChannel !== 'undefined' && typeof navigator !== 'undefined' && !!navigator.locks
@@ -95,6 +101,9 @@ export function useSharedSse<T = unknown>(options: UseSharedSseOptions<T>): UseS
   let statusTimer: ReturnType<typeof setInterval> | undefined
   let silenceTimer: ReturnType<typeof setTimeout> | undefined
   let catchUp: { buffer: RelayedEvent[], timer: ReturnType<typeof setTimeout> } | null = null
+  /** Holder: events not relayed yet, and the timer that relays them. */
+  let outbox: RelayedEvent[] = []
+  let outboxTimer: ReturnType<typeof setTimeout> | undefined
   /** Newest durable id relayed among the tabs. */
   let relayedNewest: string | null = null
   /** Holder: the durable id before the next event on its stream. */
@@ -151,12 +160,24 @@ export function useSharedSse<T = unknown>(options: UseSharedSseOptions<T>): UseS
     if (message.id) streamPrev = message.id
     if (role.value === 'holder') {
       remember(event)
-      post({ kind: 'event', from: tabId, event })
+      outbox.push(event)
+      outboxTimer ??= setTimeout(flushOutbox, RELAY_BATCH_MS)
     }
     deliver(event)
   }
 
+  function flushOutbox() {
+    clearTimeout(outboxTimer)
+    outboxTimer = undefined
+    if (outbox.length === 0) return
+    const events = outbox
+    outbox = []
+    channel?.postMessage({ kind: 'events', from: tabId, events } satisfies RelayMessage)
+  }
+
+  /** Every other message goes after the events before it. */
   function post(message: RelayMessage) {
+    flushOutbox()
     channel?.postMessage(message)
   }
 
@@ -166,7 +187,7 @@ export function useSharedSse<T = unknown>(options: UseSharedSseOptions<T>): UseS
 
   function onChannelMessage(message: RelayMessage) {
     switch (message.kind) {
-      case 'event':
+      case 'events':
         if (role.value !== 'follower') return
         heardFromHolder()
         // Relayed events (heartbeats included) mean the holder's stream is open, even
@@ -176,8 +197,10 @@ export function useSharedSse<T = unknown>(options: UseSharedSseOptions<T>): UseS
           attempt.value = 0
           error.value = null
         }
-        remember(message.event)
-        followerReceive(message.event)
+        for (const event of message.events) {
+          remember(event)
+          followerReceive(event)
+        }
         break
       case 'status':
         // Two holders: the lock was taken from the older one (it was silent).
@@ -267,6 +290,7 @@ export function useSharedSse<T = unknown>(options: UseSharedSseOptions<T>): UseS
 
   /** Gives up holding (another tab streams, or the lock was lost); waits for its turn again. */
   function stepDown() {
+    flushOutbox()
     clearInterval(statusTimer)
     sse.close()
     releaseLock?.()
@@ -297,6 +321,7 @@ export function useSharedSse<T = unknown>(options: UseSharedSseOptions<T>): UseS
   function leave() {
     if (!joined) return
     joined = false
+    flushOutbox()
     clearInterval(statusTimer)
     clearTimeout(silenceTimer)
     if (catchUp) finishCatchUp([])

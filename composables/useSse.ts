@@ -122,21 +122,38 @@ export function useSse<T = unknown>(options: UseSseOptions<T>): UseSseReturn<T> 
   let generation = 0
   let explicitlyClosed = false
 
-  function armWatchdog() {
+  /** When the stream was last heard from (or opened), for the watchdog. */
+  let heardAt = 0
+
+  /**
+   * Reopens the stream once nothing was heard for the idle timeout. One timer
+   * that looks at `heardAt` when it fires and waits on for the rest: resetting
+   * a timer on each of hundreds of events a second costs the tab more than the events.
+   */
+  function armWatchdog(wait = toValue(options.idleTimeoutMs) ?? 0) {
+    stopWatchdog()
+    if (!(wait > 0) || !source) return
+    watchdog = setTimeout(() => {
+      watchdog = undefined
+      const idleMs = toValue(options.idleTimeoutMs) ?? 0
+      if (!(idleMs > 0)) return
+      const quiet = Date.now() - heardAt
+      if (quiet < idleMs) return armWatchdog(idleMs - quiet)
+      error.value = `no heartbeat for ${Math.round(idleMs / 1000)} s`
+      attempt.value++
+      open()
+    }, wait)
+  }
+
+  function stopWatchdog() {
     clearTimeout(watchdog)
-    const idleMs = toValue(options.idleTimeoutMs) ?? 0
-    if (idleMs > 0 && source) {
-      watchdog = setTimeout(() => {
-        error.value = `no heartbeat for ${Math.round(idleMs / 1000)} s`
-        attempt.value++
-        open()
-      }, idleMs)
-    }
+    watchdog = undefined
   }
 
   function received() {
-    lastMessageAt.value = Date.now()
-    armWatchdog()
+    heardAt = Date.now()
+    lastMessageAt.value = heardAt
+    if (watchdog === undefined) armWatchdog()
   }
 
   function listen(es: EventSource) {
@@ -189,6 +206,7 @@ export function useSse<T = unknown>(options: UseSseOptions<T>): UseSseReturn<T> 
       void gaveUp(es)
     }
     listen(es)
+    heardAt = Date.now()
     armWatchdog()
   }
 
@@ -197,7 +215,7 @@ export function useSse<T = unknown>(options: UseSseOptions<T>): UseSseReturn<T> 
     const mine = ++generation
     explicitlyClosed = false
     clearTimeout(retryTimer)
-    clearTimeout(watchdog)
+    stopWatchdog()
     source?.close()
     source = null
     isConnected.value = false
@@ -217,7 +235,7 @@ export function useSse<T = unknown>(options: UseSseOptions<T>): UseSseReturn<T> 
   async function gaveUp(es: EventSource) {
     es.close()
     source = null
-    clearTimeout(watchdog)
+    stopWatchdog()
     const mine = generation
     status.value = 'closed'
     error.value = 'the server refused the stream'
@@ -240,7 +258,7 @@ export function useSse<T = unknown>(options: UseSseOptions<T>): UseSseReturn<T> 
     generation++
     explicitlyClosed = true
     clearTimeout(retryTimer)
-    clearTimeout(watchdog)
+    stopWatchdog()
     source?.close()
     source = null
     isConnected.value = false

@@ -18,6 +18,14 @@ export const MAX_LOGS = 500
 export const CHART_SPAN_MS = 30 * 60_000
 /** A source or check silent this long is gone (scaled down, renamed): its row is removed. */
 export const FORGET_AFTER_MS = 10 * 60_000
+/**
+ * Metrics reach the view (tiles, cards, charts, the header's counters) at most
+ * this often. Hundreds of sources each send a sample a second: following every
+ * one would re-render and repaint the page hundreds of times a second. The
+ * first sample after a quiet spell shows at once; the rest wait for the next
+ * clock tick, so one tick redraws everything that changed in that second.
+ */
+export const VIEW_REFRESH_MS = 1000
 
 /** Times below are on the server's clock (epoch ms), estimated in the browser from heartbeats. */
 export interface Seen<T> {
@@ -74,6 +82,10 @@ export const useDashboardStore = defineStore('dashboard', () => {
   const series = new MetricSeries(CHART_SPAN_MS / 1000)
   const seriesVersion = shallowRef(0)
   let clockOffset = 0
+  /** When the view last followed the stream (Date.now()), and the newest event it has not seen yet. */
+  let publishedAt = Number.NEGATIVE_INFINITY
+  let unpublishedAt: number | null = null
+  let publishTimer: ReturnType<typeof setTimeout> | undefined
   let snapshotId: string | null = null
   let ticker: ReturnType<typeof setInterval> | undefined
   let fetcher: Fetcher = (url, options) => $fetch(url, options) as never
@@ -106,6 +118,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
     alerts.value = snapshot.alerts.map(a => ({ ...nextKey(a.id), data: a.data, seenAt: seenAt(a.data.timestamp) }))
     logs.value = snapshot.logs.map(l => ({ ...nextKey(l.id), data: l.data, seenAt: seenAt(l.data.timestamp) }))
     for (const metric of snapshot.metrics) addPoint(metric)
+    seriesVersion.value++
     loaded.value = true
     loadError.value = null
   }
@@ -139,7 +152,26 @@ export const useDashboardStore = defineStore('dashboard', () => {
     if (import.meta.server) return
     const values = Object.fromEntries(METRIC_FIELDS.map(field => [field, metric[field]])) as Record<MetricField, number>
     series.add({ source: metric.source, t: Date.parse(metric.timestamp), values })
+  }
+
+  /** Lets the view follow what arrived: the reactive counters move once for many events. */
+  function publish(): void {
+    clearTimeout(publishTimer)
+    publishTimer = undefined
+    if (unpublishedAt === null) return
+    publishedAt = Date.now()
+    lastEventAt.value = unpublishedAt
+    unpublishedAt = null
     seriesVersion.value++
+  }
+
+  /** An event arrived: show it now after a quiet spell, otherwise with the next clock tick. */
+  function arrived(seenAt: number): void {
+    unpublishedAt = seenAt
+    const since = Date.now() - publishedAt
+    if (since >= VIEW_REFRESH_MS) return publish()
+    // Without the clock (not started, or stopped) a timer stands in for the tick.
+    if (!ticker && !publishTimer) publishTimer = setTimeout(publish, VIEW_REFRESH_MS - since)
   }
 
   function receive(name: string, data: unknown, id: string): void {
@@ -155,7 +187,6 @@ export const useDashboardStore = defineStore('dashboard', () => {
       lastEventId.value = id
     }
     const seenAt = serverNow()
-    lastEventAt.value = seenAt
     switch (name) {
       case EVENT_NAMES.metrics: {
         const metric = data as Metric
@@ -175,6 +206,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
         break
       }
     }
+    arrived(seenAt)
   }
 
   /**
@@ -214,12 +246,14 @@ export const useDashboardStore = defineStore('dashboard', () => {
       now.value = serverNow()
       series.trim(now.value)
       forgetSilent(now.value)
+      publish()
     }, 1000)
   }
 
   function stopClock(): void {
     clearInterval(ticker)
     ticker = undefined
+    publish()
   }
 
   return {
@@ -227,6 +261,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
     connection, seriesVersion,
     chartData: (field: MetricField) => series.aligned(field),
     chartSources: () => series.sources,
+    chartStamps: () => series.stamps,
     chartCount: (source: string) => series.count(source),
     loadSnapshot, applySnapshot, receive, takeHandoff, loadHistory, startClock, stopClock,
   }

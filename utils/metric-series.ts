@@ -33,6 +33,13 @@ export class MetricSeries {
   readonly times: number[] = []
   /** Source names, sorted, so a source keeps its line colour across reloads. */
   readonly sources: string[] = []
+  /**
+   * Per second (aligned with `times`), a number that changes whenever a sample
+   * in that second is written: what was computed from a second (the fleet's
+   * band) can be kept until its stamp changes.
+   */
+  readonly stamps: number[] = []
+  private stamp = 0
   private readonly columns = new Map<string, Record<MetricField, (number | null)[]>>()
   /** Newest second seen per source, to find the longest-silent one when full. */
   private readonly newest = new Map<string, number>()
@@ -46,6 +53,7 @@ export class MetricSeries {
     this.newest.set(point.source, Math.max(second, this.newest.get(point.source) ?? second))
     const index = this.slot(second)
     for (const field of METRIC_FIELDS) columns[field][index] = point.values[field]
+    this.stamps[index] = ++this.stamp
   }
 
   /**
@@ -65,6 +73,7 @@ export class MetricSeries {
     while (drop < this.times.length && this.times[drop]! < cutoff) drop++
     if (drop === 0) return
     this.times.splice(0, drop)
+    this.stamps.splice(0, drop)
     for (const columns of this.columns.values()) {
       for (const field of METRIC_FIELDS) columns[field].splice(0, drop)
     }
@@ -85,6 +94,7 @@ export class MetricSeries {
 
   clear(): void {
     this.times.length = 0
+    this.stamps.length = 0
     this.sources.length = 0
     this.columns.clear()
     this.newest.clear()
@@ -135,6 +145,7 @@ export class MetricSeries {
 
   private insertAt(index: number, second: number): number {
     this.times.splice(index, 0, second)
+    this.stamps.splice(index, 0, ++this.stamp)
     for (const columns of this.columns.values()) {
       for (const field of METRIC_FIELDS) columns[field].splice(index, 0, null)
     }

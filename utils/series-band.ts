@@ -31,23 +31,68 @@ export function bandOf(columns: readonly (readonly (number | null)[])[], from: n
   const length = Math.max(0, to - from)
   const band: Band = { min: new Array(length), median: new Array(length), p95: new Array(length), max: new Array(length) }
   const scratch = new Float64Array(columns.length)
-  for (let i = 0; i < length; i++) {
-    let n = 0
-    for (const column of columns) {
-      const value = column[from + i]
-      if (value !== null && value !== undefined) scratch[n++] = value
-    }
-    if (n === 0) {
-      band.min[i] = band.median[i] = band.p95[i] = band.max[i] = null
-      continue
-    }
-    const values = scratch.subarray(0, n).sort()
-    band.min[i] = values[0]!
-    band.max[i] = values[n - 1]!
-    band.median[i] = quantileSorted(values, 0.5)
-    band.p95[i] = quantileSorted(values, 0.95)
-  }
+  for (let i = 0; i < length; i++) setBandAt(band, i, columns, from + i, scratch)
   return band
+}
+
+/** Writes the band of one second (`index` in the columns) at `at` in `band`. */
+function setBandAt(band: Band, at: number, columns: readonly (readonly (number | null)[])[], index: number, scratch: Float64Array): void {
+  let n = 0
+  for (const column of columns) {
+    const value = column[index]
+    if (value !== null && value !== undefined) scratch[n++] = value
+  }
+  if (n === 0) {
+    band.min[at] = band.median[at] = band.p95[at] = band.max[at] = null
+    return
+  }
+  const values = scratch.subarray(0, n).sort()
+  band.min[at] = values[0]!
+  band.max[at] = values[n - 1]!
+  band.median[at] = quantileSorted(values, 0.5)
+  band.p95[at] = quantileSorted(values, 0.95)
+}
+
+/**
+ * The band of a chart window, kept between redraws: a second is computed
+ * again only when its stamp (MetricSeries.stamps) changed, or when the sources
+ * it is over changed (`key`). Redrawing each second then costs the newest
+ * seconds, not the whole window (900 seconds × hundreds of sources, per chart).
+ */
+export class BandCache {
+  private key = ''
+  private readonly seconds = new Map<number, { stamp: number, band: Band }>()
+  private scratch = new Float64Array(0)
+
+  band(key: string, columns: readonly (readonly (number | null)[])[], times: readonly number[], stamps: readonly number[], from: number): Band {
+    if (key !== this.key) {
+      this.key = key
+      this.seconds.clear()
+    }
+    if (this.scratch.length < columns.length) this.scratch = new Float64Array(columns.length)
+    const length = Math.max(0, times.length - from)
+    const band: Band = { min: new Array(length), median: new Array(length), p95: new Array(length), max: new Array(length) }
+    for (let i = 0; i < length; i++) {
+      const second = times[from + i]!
+      const stamp = stamps[from + i]!
+      let entry = this.seconds.get(second)
+      if (!entry || entry.stamp !== stamp) {
+        entry = { stamp, band: { min: [null], median: [null], p95: [null], max: [null] } }
+        setBandAt(entry.band, 0, columns, from + i, this.scratch)
+        this.seconds.set(second, entry)
+      }
+      band.min[i] = entry.band.min[0] ?? null
+      band.median[i] = entry.band.median[0] ?? null
+      band.p95[i] = entry.band.p95[0] ?? null
+      band.max[i] = entry.band.max[0] ?? null
+    }
+    // Seconds that left the window (or the buffers) are dropped now and then.
+    if (this.seconds.size > length + 60) {
+      const first = length > 0 ? times[from]! : Number.POSITIVE_INFINITY
+      for (const second of this.seconds.keys()) if (second < first) this.seconds.delete(second)
+    }
+    return band
+  }
 }
 
 /** First index of sorted `times` at or after `from` (binary search). */

@@ -18,7 +18,8 @@ export interface RelayedEvent {
 export type RelayedStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
 
 export type RelayMessage
-  = | { kind: 'event', from: string, event: RelayedEvent }
+  /** The holder's stream events, oldest first, a few at a time (one message per event costs every tab a clone). */
+  = | { kind: 'events', from: string, events: RelayedEvent[] }
   /** Sent on every change and every second, so the others know the holder is alive. */
     | { kind: 'status', from: string, since: number, status: RelayedStatus, attempt: number, error: string | null }
   /** A tab that (re)joins asks for what came after the newest id it has. */
@@ -31,21 +32,30 @@ export type RelayMessage
 /** The durable events a tab has seen relayed, newest last, bounded. */
 export class RelayLog {
   private entries: RelayedEvent[] = []
+  /** Entries before this index are dropped; they are cut off in one go once they fill the capacity again. */
+  private start = 0
 
   constructor(private readonly capacity = 2000) {}
 
   get size(): number {
-    return this.entries.length
+    return this.entries.length - this.start
   }
 
   add(event: RelayedEvent): void {
     if (!event.id) return
     this.entries.push(event)
-    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity)
+    // Dropping the oldest one by one would move the whole log on every event
+    // (hundreds a second with a fleet): move the start instead, compact rarely.
+    if (this.size > this.capacity) this.start = this.entries.length - this.capacity
+    if (this.start >= this.capacity) {
+      this.entries = this.entries.slice(this.start)
+      this.start = 0
+    }
   }
 
   clear(): void {
     this.entries = []
+    this.start = 0
   }
 
   /**
@@ -54,11 +64,11 @@ export class RelayLog {
    * nothing to offer and nothing to miss: the stream just started.
    */
   after(id: string): RelayedEvent[] | null {
-    const first = this.entries[0]
+    const first = this.entries[this.start]
     if (!first) return []
     const reaches = first.prev !== null ? !isAfterEventId(first.prev, id) : !isAfterEventId(first.id, id)
     if (!reaches) return null
-    return this.entries.filter(event => isAfterEventId(event.id, id))
+    return this.entries.slice(this.start).filter(event => isAfterEventId(event.id, id))
   }
 }
 

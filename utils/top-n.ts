@@ -13,8 +13,18 @@ export interface TopN<T> {
  * second to the next.
  */
 export function topN<T>(items: readonly T[], n: number, score: (item: T) => number, name: (item: T) => string): TopN<T> {
-  const sorted = [...items].sort((a, b) => score(b) - score(a) || compareNatural(name(a), name(b)))
-  const top = sorted.slice(0, Math.max(0, n))
+  const size = Math.max(0, n)
+  const before = (a: T, b: T) => score(b) - score(a) || compareNatural(name(a), name(b))
+  // One pass keeping the best `size` in order (what a stable sort would put
+  // first): cards and charts pick a few of hundreds of sources every second.
+  const top: T[] = []
+  for (const item of items) {
+    if (top.length === size && (size === 0 || !(before(item, top[size - 1]!) < 0))) continue
+    let at = top.length
+    while (at > 0 && before(item, top[at - 1]!) < 0) at--
+    top.splice(at, 0, item)
+    if (top.length > size) top.length = size
+  }
   return { top, more: items.length - top.length }
 }
 

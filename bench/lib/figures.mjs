@@ -10,6 +10,7 @@ export const FORMAT = {
   seconds: n => `${n.toFixed(1)} s`,
   count: n => Math.round(n).toLocaleString('en-US'),
   ratio: n => `${n.toFixed(2)}×`,
+  percent: n => `${n.toFixed(1)} %`,
 }
 
 /**
@@ -185,6 +186,7 @@ export function figuresFor(options) {
     better: 'lower',
   })
   figures.push(...stampedeFigures(options.stampede))
+  figures.push(...wallscreenFigures(options.wallscreen))
   const ha = options.ha
   for (const replicas of [0, 1]) {
     figures.push({
@@ -305,4 +307,68 @@ function stampedeFigures({ viewers, sourceCounts }) {
     }
   }
   return figures
+}
+
+/** The wall screen's figures: the browser tab, judged against the fleet issue's budgets. */
+function wallscreenFigures({ sources, historyMinutes, seconds }) {
+  const name = `Wall screen, ${sources} sources at 1 Hz over ${historyMinutes} min of history`
+  return [{
+    scenario: 'wallscreen',
+    label: `${name}: main thread busy (TaskDuration per second, ${seconds} s)`,
+    unit: 'percent',
+    pick: r => r.mainThreadBusy * 100,
+    better: 'lower',
+    target: '≤ 10 %',
+    met: pb => pb <= 10,
+  }, {
+    scenario: 'wallscreen',
+    label: `${name}: of which script (ScriptDuration per second)`,
+    unit: 'percent',
+    pick: r => r.scriptBusy * 100,
+    better: 'lower',
+  }, {
+    scenario: 'wallscreen',
+    label: `${name}: JS heap change over the measured time (after GC)`,
+    unit: 'percent',
+    pick: r => r.heapChange * 100,
+    better: 'lower',
+    target: 'within ±20 %',
+    met: pb => Math.abs(pb) <= 20,
+  }, {
+    scenario: 'wallscreen',
+    label: `${name}: JS heap at the end (after GC)`,
+    unit: 'bytes',
+    pick: r => r.heapEnd,
+    better: 'lower',
+  }, {
+    scenario: 'wallscreen',
+    label: `${name}: DOM nodes, most seen`,
+    unit: 'count',
+    pick: r => r.domNodesMax,
+    better: 'lower',
+  }, {
+    scenario: 'wallscreen',
+    label: `${name}: page height in screens`,
+    unit: 'ratio',
+    pick: r => r.screens,
+    better: 'lower',
+    target: '≤ 2',
+    met: pb => pb <= 2,
+  }, {
+    scenario: 'wallscreen',
+    label: `${name}: page height in screens, kiosk`,
+    unit: 'ratio',
+    pick: r => r.kioskHeight / 1080,
+    better: 'lower',
+    target: '≤ 1',
+    met: pb => pb <= 1,
+  }, {
+    scenario: 'wallscreen',
+    label: `${name}: JavaScript for / (gzip)`,
+    unit: 'bytes',
+    pick: r => r.jsGzipBytes,
+    better: 'lower',
+    target: '≤ 150 KB',
+    met: pb => pb <= 150 * 1024,
+  }]
 }

@@ -8,10 +8,10 @@
 // Collectors write straight into the log the way FCALL collectors do
 // (README, Publishing), spread over each second as independent hosts would.
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
-import { PULSEBOARD_PREFIX, startServer } from '../lib/servers.mjs'
+import { BASELINE_ENTRY, PULSEBOARD_PREFIX, startServer } from '../lib/servers.mjs'
 import { sleep, waitFor } from '../lib/wait.mjs'
 
 const CHROMIUM = process.env.PULSEBOARD_CHROMIUM ?? '/usr/bin/chromium'
@@ -93,7 +93,9 @@ async function pageHeight(page) {
 }
 
 export async function wallscreen(kind, { redis, nodeArgs, sources: count, historyMinutes, seconds, warmupSeconds, log = () => {} }) {
-  if (kind !== 'pulseboard') return { skipped: 'a browser scenario of the dashboard itself' }
+  if (!kind.startsWith('pulseboard')) return { skipped: 'a browser scenario of the dashboard itself' }
+  // The page's scripts as that build serves them (an earlier build: next to its server entry).
+  const publicDir = kind === 'pulseboard-baseline' ? resolve(dirname(BASELINE_ENTRY), '../public') : resolve('.output/public')
   const server = await startServer(kind, {
     redisUrl: redis.url,
     nodeArgs,
@@ -122,7 +124,7 @@ export async function wallscreen(kind, { redis, nodeArgs, sources: count, histor
     await page.goto(server.base)
     await waitFor(async () => await page.getByTestId('connection').textContent() === 'Connected', { timeout: 60_000, what: 'the dashboard connected' })
     let jsGzipBytes = 0
-    for (const path of scripts) jsGzipBytes += gzipSync(readFileSync(resolve('.output/public', `.${path}`))).length
+    for (const path of scripts) jsGzipBytes += gzipSync(readFileSync(resolve(publicDir, `.${path}`))).length
     // Warm-up: history loaded, first draws done, every source seen live.
     await sleep(warmupSeconds * 1000)
     const cdp = await context.newCDPSession(page)
@@ -155,6 +157,8 @@ export async function wallscreen(kind, { redis, nodeArgs, sources: count, histor
       seedSeconds,
       measuredSeconds: elapsed,
       mainThreadBusy: (last.TaskDuration - first.TaskDuration) / elapsed,
+      scriptBusy: (last.ScriptDuration - first.ScriptDuration) / elapsed,
+      layoutsPerSecond: (last.LayoutCount - first.LayoutCount) / elapsed,
       heapStart,
       heapEnd,
       heapChange: heapEnd / heapStart - 1,
@@ -168,7 +172,7 @@ export async function wallscreen(kind, { redis, nodeArgs, sources: count, histor
       jsGzipBytes,
       samples,
     }
-    log(`wallscreen: ${count} sources, busy ${(result.mainThreadBusy * 100).toFixed(1)} %, heap ${(heapStart / 1e6).toFixed(1)} → ${(heapEnd / 1e6).toFixed(1)} MB (${(result.heapChange * 100).toFixed(1)} %), DOM ${first.Nodes} → ${last.Nodes}, page ${normalHeight} px, kiosk ${kioskHeight} px, JS ${(jsGzipBytes / 1024).toFixed(1)} KB gzip`)
+    log(`wallscreen (${kind}): ${count} sources, busy ${(result.mainThreadBusy * 100).toFixed(1)} % (script ${(result.scriptBusy * 100).toFixed(1)} %, ${result.layoutsPerSecond.toFixed(1)} layouts/s), heap ${(heapStart / 1e6).toFixed(1)} → ${(heapEnd / 1e6).toFixed(1)} MB (${(result.heapChange * 100).toFixed(1)} %), DOM ${first.Nodes} → ${last.Nodes}, page ${normalHeight} px, kiosk ${kioskHeight} px, JS ${(jsGzipBytes / 1024).toFixed(1)} KB gzip`)
     return result
   }
   finally {

@@ -9,6 +9,8 @@ import AlertFeed from '~/components/AlertFeed.vue'
 import MetricCards from '~/components/MetricCards.vue'
 import DashboardPage from '~/pages/index.vue'
 import FleetPanel from '~/components/FleetPanel.vue'
+import HealthPanel from '~/components/HealthPanel.vue'
+import { HEALTH_SHOWN } from '~/composables/useHealth'
 import { useDashboardStore } from '~/stores/dashboard'
 import type { MetricCard } from '~/composables/useMetrics'
 import { metricSpec } from '~/utils/metric-levels'
@@ -96,6 +98,22 @@ describe('dashboard components', () => {
     expect(ScriptedEventSource.instances).toHaveLength(1)
     page.unmount()
     expect(ScriptedEventSource.open).toHaveLength(0)
+  })
+
+  it('the health panel shows the problems first and counts the rest when a fleet reports its own checks', async () => {
+    const store = useDashboardStore(useNuxtApp().$pinia as Pinia)
+    const fleet = Array.from({ length: 40 }, (_, i): Snapshot['health'][number] => ({ check: 'disk', status: 'ok', latencyMs: 1, source: `host-${i + 1}`, timestamp: at(T0 - 1000) }))
+    fleet[30] = { ...fleet[30]!, status: 'down' }
+    fleet[8] = { ...fleet[8]!, status: 'degraded' }
+    fleet[20] = { ...fleet[20]!, timestamp: at(T0 - 60_000) }
+    store.applySnapshot({ ...SNAPSHOT, health: fleet }, T0)
+    const panel = await mountSuspended(HealthPanel)
+    const tiles = panel.findAll('li')
+    expect(tiles).toHaveLength(HEALTH_SHOWN)
+    expect(tiles.slice(0, 4).map(li => [li.attributes('data-status'), li.find('.meta').text().split(' ')[0]])).toEqual([
+      ['down', 'host-31'], ['degraded', 'host-9'], ['stale', 'host-21'], ['ok', 'host-1'],
+    ])
+    expect(panel.find('[data-testid="health-more"]').text()).toBe(`+ ${40 - HEALTH_SHOWN} more: ${40 - HEALTH_SHOWN} ok`)
   })
 
   it('announces only critical alerts that arrive while the page is open', async () => {

@@ -4,7 +4,8 @@ import { compareNatural } from '../../utils/natural-order'
 import { compareBySeverity, countStates, fleetStatus, SOURCE_GONE_AFTER_MS, sourceStatus, SOURCE_STALE_AFTER_MS } from '../../utils/source-status'
 import { countsBySource, topN } from '../../utils/top-n'
 import { formatFields } from '../../utils/log-fields'
-import { bandOf, firstIndexAtOrAfter, quantileSorted } from '../../utils/series-band'
+import { BandCache, bandOf, firstIndexAtOrAfter, quantileSorted } from '../../utils/series-band'
+import { MetricSeries } from '../../utils/metric-series'
 import { matchSources, sourceMatcher } from '../../utils/source-filter'
 
 const NOW = 1_000_000
@@ -84,6 +85,42 @@ describe('top N', () => {
     expect(topN(rows, 10, r => r.v, r => r.n)).toMatchObject({ more: 0 })
     expect(topN(rows, 10, r => r.v, r => r.n).top).toHaveLength(5)
     expect(topN([], 3, (r: number) => r, String)).toEqual({ top: [], more: 0 })
+  })
+
+  it('picks what a full sort would put first, ties, stale (-Infinity) and n = 0 included', () => {
+    // A fixed pseudo-random fleet: scores from a few values (many ties), some stale.
+    let seed = 7
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+    for (let round = 0; round < 50; round++) {
+      const fleet = Array.from({ length: 1 + Math.floor(next() * 40) }, (_, i) => ({ n: `host-${Math.floor(next() * 30)}-${i}`, v: next() < 0.2 ? -Infinity : Math.floor(next() * 4) }))
+      for (const n of [0, 1, 3, 8, 50]) {
+        const sorted = [...fleet].sort((a, b) => b.v - a.v || compareNatural(a.n, b.n)).slice(0, n)
+        const { top, more } = topN(fleet, n, r => r.v, r => r.n)
+        expect(top).toEqual(sorted)
+        expect(more).toBe(fleet.length - sorted.length)
+      }
+    }
+  })
+})
+
+describe('band cache', () => {
+  const sample = (source: string, second: number, cpu: number) => ({ source, t: second * 1000, values: { cpu, memory: 0, rps: 0, activeConnections: 0, errorRate: 0 } })
+
+  it('answers what bandOf answers, after late samples, a new second and other sources in view', () => {
+    const series = new MetricSeries(600)
+    for (let s = 100; s < 110; s++) for (const [i, source] of ['a', 'b', 'c'].entries()) series.add(sample(source, s, s + i * 10))
+    const cache = new BandCache()
+    const columns = () => series.aligned('cpu').slice(1) as (number | null)[][]
+    const first = cache.band('a b c', columns(), series.times, series.stamps, 2)
+    expect(first).toEqual(bandOf(columns(), 2, series.times.length))
+    // A late sample lands in an old second, a new second begins: both show.
+    series.add(sample('b', 104, 199))
+    series.add(sample('a', 110, 1))
+    const next = cache.band('a b c', columns(), series.times, series.stamps, 2)
+    expect(next).toEqual(bandOf(columns(), 2, series.times.length))
+    expect(next.max[2]).toBe(199)
+    // Other sources in view: nothing cached is reused.
+    expect(cache.band('a b', columns().slice(0, 2), series.times, series.stamps, 0)).toEqual(bandOf(columns().slice(0, 2), 0, series.times.length))
   })
 })
 

@@ -18,6 +18,22 @@ describe('RelayLog', () => {
     expect(log.after('4-0')).toEqual([])
   })
 
+  it('stays bounded over a long run and still answers from its oldest kept event', () => {
+    const log = new RelayLog(5)
+    const ids = Array.from({ length: 23 }, (_, i) => `${i + 1}-0`)
+    for (const event of chain(ids, '0-0')) {
+      log.add(event)
+      expect(log.size).toBeLessThanOrEqual(5)
+    }
+    expect(log.size).toBe(5)
+    expect(log.after('18-0')!.map(e => e.id)).toEqual(['19-0', '20-0', '21-0', '22-0', '23-0'])
+    expect(log.after('20-0')!.map(e => e.id)).toEqual(['21-0', '22-0', '23-0'])
+    expect(log.after('17-0')).toBeNull()
+    log.clear()
+    expect(log.size).toBe(0)
+    expect(log.after('17-0')).toEqual([])
+  })
+
   it('keeps only durable events, and offers nothing (but no gap) when empty', () => {
     const log = new RelayLog()
     log.add({ name: 'alert', data: {}, id: '', prev: null })
