@@ -37,8 +37,8 @@ describe('SharedAnswers', () => {
     expect(await answers.get('k', 1000, compute)).toBe(a)
     expect(counts).toEqual({ computed: 1, shared: 3 })
     clock += 2
-    expect(JSON.parse((await answers.get('k', 1000, compute)).json.toString())).toEqual({ runs: 2 })
-    expect(JSON.parse((await answers.get('other', 1000, compute)).json.toString())).toEqual({ runs: 3 })
+    expect(JSON.parse((await answers.get('k', 1000, compute)).bytes.toString())).toEqual({ runs: 2 })
+    expect(JSON.parse((await answers.get('other', 1000, compute)).bytes.toString())).toEqual({ runs: 3 })
     expect(counts).toEqual({ computed: 3, shared: 3 })
   })
 
