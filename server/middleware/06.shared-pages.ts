@@ -1,9 +1,7 @@
-import { getCookie, getRequestHeader, setResponseHeader, setResponseHeaders } from 'h3'
-import type { H3Event } from 'h3'
+import { getCookie } from 'h3'
 import { useSecurity } from '../core/auth/security'
 import { routePath } from '../core/auth/paths'
-import { chooseEncoding } from '../core/answers/encoding'
-import type { SharedPage } from '../core/answers/shared-pages'
+import { sendAnswer } from '../core/answers/send-answer'
 import { useReadPath } from '../core/history/read-path'
 
 /** The dashboard; the sign-in page is cheap and not worth sharing. */
@@ -29,7 +27,7 @@ export default defineEventHandler(async (event) => {
   if (shared) {
     const page = await shared
     // The render it waited for could not be shared (not a 200): render this one too.
-    if (page) return sendSharedPage(event, page)
+    if (page) return sendAnswer(event, page.answer, page.headers)
     return
   }
   const claim = pages.claim(key)
@@ -37,13 +35,3 @@ export default defineEventHandler(async (event) => {
   // A request that ends without a rendered page (client gone, error) releases the waiters.
   event.node.res.on('close', () => claim.settle(null))
 })
-
-async function sendSharedPage(event: H3Event, page: SharedPage): Promise<Buffer> {
-  const coding = chooseEncoding(getRequestHeader(event, 'accept-encoding'))
-  const body = await page.answer.body(coding)
-  setResponseHeaders(event, page.headers)
-  setResponseHeader(event, 'vary', 'Accept-Encoding')
-  setResponseHeader(event, 'content-length', body.length)
-  if (coding) setResponseHeader(event, 'content-encoding', coding)
-  return body
-}
