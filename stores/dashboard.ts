@@ -259,10 +259,8 @@ export const useDashboardStore = defineStore('dashboard', () => {
   return {
     metrics, alerts, logs, health, lastEventId, heartbeatMs, complete, loaded, loadError, now, localTime, lastEventAt, seq,
     connection, seriesVersion,
-    chartData: (field: MetricField) => series.aligned(field),
-    chartSources: () => series.sources,
-    chartStamps: () => series.stamps,
-    chartCount: (source: string) => series.count(source),
+    /** The chart buffers (browser only, not reactive: `seriesVersion` says when they changed). */
+    chart: () => series,
     loadSnapshot, applySnapshot, receive, takeHandoff, loadHistory, startClock, stopClock,
   }
 })

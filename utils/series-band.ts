@@ -5,6 +5,8 @@
  * started, gone, a gap) are left out of that second; a second with no sample
  * at all stays null, a break in the chart like a single source's outage.
  */
+import type { RingAxis } from './metric-series'
+
 export interface Band {
   min: (number | null)[]
   median: (number | null)[]
@@ -26,83 +28,87 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo)
 }
 
-/** The band over `columns` (one per source, aligned) for indexes `from` (inclusive) to `to` (exclusive). */
-export function bandOf(columns: readonly (readonly (number | null)[])[], from: number, to: number): Band {
+/** The band over `columns` (one per source, aligned; null or NaN for no sample) for indexes `from` (inclusive) to `to` (exclusive). */
+export function bandOf(columns: readonly ArrayLike<number | null>[], from: number, to: number): Band {
   const length = Math.max(0, to - from)
   const band: Band = { min: new Array(length), median: new Array(length), p95: new Array(length), max: new Array(length) }
   const scratch = new Float64Array(columns.length)
-  for (let i = 0; i < length; i++) setBandAt(band, i, columns, from + i, scratch)
+  const out = new Float64Array(4)
+  for (let i = 0; i < length; i++) {
+    let n = 0
+    for (const column of columns) {
+      const value = column[from + i]
+      if (value !== null && value !== undefined && !Number.isNaN(value)) scratch[n++] = value
+    }
+    bandOfValues(scratch, n, out, 0)
+    setBand(band, i, out, 0)
+  }
   return band
 }
 
-/** Writes the band of one second (`index` in the columns) at `at` in `band`. */
-function setBandAt(band: Band, at: number, columns: readonly (readonly (number | null)[])[], index: number, scratch: Float64Array): void {
-  let n = 0
-  for (const column of columns) {
-    const value = column[index]
-    if (value !== null && value !== undefined) scratch[n++] = value
-  }
+/** Writes min, median, p95 and max of the first `n` of `values` (sorted in place) at `at` in `out`; NaN when `n` is 0. */
+function bandOfValues(values: Float64Array, n: number, out: Float64Array, at: number): void {
   if (n === 0) {
-    band.min[at] = band.median[at] = band.p95[at] = band.max[at] = null
+    out.fill(Number.NaN, at, at + 4)
     return
   }
-  const values = scratch.subarray(0, n).sort()
-  band.min[at] = values[0]!
-  band.max[at] = values[n - 1]!
-  band.median[at] = quantileSorted(values, 0.5)
-  band.p95[at] = quantileSorted(values, 0.95)
+  const sorted = values.subarray(0, n).sort()
+  out[at] = sorted[0]!
+  out[at + 1] = quantileSorted(sorted, 0.5)
+  out[at + 2] = quantileSorted(sorted, 0.95)
+  out[at + 3] = sorted[n - 1]!
+}
+
+function setBand(band: Band, i: number, values: Float64Array, at: number): void {
+  const value = (k: number) => (Number.isNaN(values[at + k]!) ? null : values[at + k]!)
+  band.min[i] = value(0)
+  band.median[i] = value(1)
+  band.p95[i] = value(2)
+  band.max[i] = value(3)
 }
 
 /**
  * The band of a chart window, kept between redraws: a second is computed
- * again only when its stamp (MetricSeries.stamps) changed, or when the sources
+ * again only when its stamp (`RingAxis.stampAt`) changed, or when the sources
  * it is over changed (`key`). Redrawing each second then costs the newest
- * seconds, not the whole window (900 seconds × hundreds of sources, per chart).
+ * seconds, not the whole window (900 seconds × hundreds of sources, per
+ * chart). Kept in typed arrays on the series' slots: its memory is fixed.
  */
 export class BandCache {
   private key = ''
-  private readonly seconds = new Map<number, { stamp: number, band: Band }>()
+  /** Per slot: the second cached there (NaN for none), its stamp, and min, median, p95, max. */
+  private seconds = new Float64Array(0)
+  private stamps = new Float64Array(0)
+  private values = new Float64Array(0)
   private scratch = new Float64Array(0)
 
-  band(key: string, columns: readonly (readonly (number | null)[])[], times: readonly number[], stamps: readonly number[], from: number): Band {
-    if (key !== this.key) {
+  /** The band at `seconds` over `rings` (one per source, indexed by `axis.slot`, NaN for no sample). */
+  band(key: string, rings: readonly ArrayLike<number>[], seconds: ArrayLike<number>, axis: RingAxis): Band {
+    if (key !== this.key || this.seconds.length !== axis.capacity) {
       this.key = key
-      this.seconds.clear()
+      this.seconds = new Float64Array(axis.capacity).fill(Number.NaN)
+      this.stamps = new Float64Array(axis.capacity)
+      this.values = new Float64Array(4 * axis.capacity)
     }
-    if (this.scratch.length < columns.length) this.scratch = new Float64Array(columns.length)
-    const length = Math.max(0, times.length - from)
+    if (this.scratch.length < rings.length) this.scratch = new Float64Array(rings.length)
+    const length = seconds.length
     const band: Band = { min: new Array(length), median: new Array(length), p95: new Array(length), max: new Array(length) }
     for (let i = 0; i < length; i++) {
-      const second = times[from + i]!
-      const stamp = stamps[from + i]!
-      let entry = this.seconds.get(second)
-      if (!entry || entry.stamp !== stamp) {
-        entry = { stamp, band: { min: [null], median: [null], p95: [null], max: [null] } }
-        setBandAt(entry.band, 0, columns, from + i, this.scratch)
-        this.seconds.set(second, entry)
+      const second = seconds[i]!
+      const slot = axis.slot(second)
+      const stamp = axis.stampAt(second)
+      if (this.seconds[slot] !== second || this.stamps[slot] !== stamp) {
+        let n = 0
+        for (const ring of rings) {
+          const value = ring[slot]!
+          if (!Number.isNaN(value)) this.scratch[n++] = value
+        }
+        bandOfValues(this.scratch, n, this.values, 4 * slot)
+        this.seconds[slot] = second
+        this.stamps[slot] = stamp
       }
-      band.min[i] = entry.band.min[0] ?? null
-      band.median[i] = entry.band.median[0] ?? null
-      band.p95[i] = entry.band.p95[0] ?? null
-      band.max[i] = entry.band.max[0] ?? null
-    }
-    // Seconds that left the window (or the buffers) are dropped now and then.
-    if (this.seconds.size > length + 60) {
-      const first = length > 0 ? times[from]! : Number.POSITIVE_INFINITY
-      for (const second of this.seconds.keys()) if (second < first) this.seconds.delete(second)
+      setBand(band, i, this.values, 4 * slot)
     }
     return band
   }
-}
-
-/** First index of sorted `times` at or after `from` (binary search). */
-export function firstIndexAtOrAfter(times: readonly number[], from: number): number {
-  let lo = 0
-  let hi = times.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (times[mid]! < from) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }

@@ -78,10 +78,10 @@ const HISTORY_BUCKET_S = HISTORY_BUCKET_MS / 1000
 /** The seconds from `from` to `until` at which the page's CPU chart data has a point of `source`. */
 async function chartSeconds(page: Page, source: string, from: number, until: number): Promise<number[]> {
   return page.evaluate(({ source, from, until }) => {
-    const app = (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $pinia: { _s: Map<string, { chartData: (field: string) => (number | null)[][], chartSources: () => string[] }> } } } } }).__vue_app__
+    const app = (document.querySelector('#__nuxt') as unknown as { __vue_app__: { config: { globalProperties: { $pinia: { _s: Map<string, { chart: () => { aligned: (field: string) => (number | null)[][], sources: string[] } }> } } } } }).__vue_app__
     const store = app.config.globalProperties.$pinia._s.get('dashboard')!
-    const [times, ...series] = store.chartData('cpu')
-    const values = series[store.chartSources().indexOf(source)] ?? []
+    const [times, ...series] = store.chart().aligned('cpu')
+    const values = series[store.chart().sources.indexOf(source)] ?? []
     return times!.filter((t, i) => t! >= from && t! <= until && values[i] != null).map(t => Math.floor(t!))
   }, { source, from, until })
 }

@@ -72,8 +72,8 @@ describe('the dashboard store and its stream', () => {
     expect(store.alerts.map(a => a.data.message)).toEqual(['from the snapshot'])
     // History fills the charts up to the snapshot (ten seconds of the reduced
     // bucket, its dip then its spike, and two exact samples); the stream continues from there.
-    expect(store.chartCount('node-a')).toBe(13)
-    const [times, cpu] = store.chartData('cpu')
+    expect(store.chart().count('node-a')).toBe(13)
+    const [times, cpu] = store.chart().aligned('cpu')
     const at = (ms: number) => cpu![times.indexOf(ms / 1000)]
     expect([at(T0 - 20_000), at(T0 - 15_000), at(T0 - 11_000), at(T0 - 1000), at(T0)]).toEqual([3, 97, 97, 20, 31.5])
     stream.stop()

@@ -4,7 +4,7 @@ import { compareNatural } from '../../utils/natural-order'
 import { compareBySeverity, countStates, fleetStatus, SOURCE_GONE_AFTER_MS, sourceStatus, SOURCE_STALE_AFTER_MS } from '../../utils/source-status'
 import { countsBySource, topN } from '../../utils/top-n'
 import { formatFields } from '../../utils/log-fields'
-import { BandCache, bandOf, firstIndexAtOrAfter, quantileSorted } from '../../utils/series-band'
+import { BandCache, bandOf, quantileSorted } from '../../utils/series-band'
 import { MetricSeries } from '../../utils/metric-series'
 import { matchSources, sourceMatcher } from '../../utils/source-filter'
 
@@ -110,17 +110,29 @@ describe('band cache', () => {
     const series = new MetricSeries(600)
     for (let s = 100; s < 110; s++) for (const [i, source] of ['a', 'b', 'c'].entries()) series.add(sample(source, s, s + i * 10))
     const cache = new BandCache()
-    const columns = () => series.aligned('cpu').slice(1) as (number | null)[][]
-    const first = cache.band('a b c', columns(), series.times, series.stamps, 2)
-    expect(first).toEqual(bandOf(columns(), 2, series.times.length))
+    const from = (second: number) => series.seconds(second)
+    const rings = (names: string[]) => names.map(name => series.ring(name, 'cpu')!)
+    const columns = (names: string[], second: number) => names.map(name => series.column(name, 'cpu', from(second)))
+    const first = cache.band('a b c', rings(['a', 'b', 'c']), from(102), series)
+    expect(first).toEqual(bandOf(columns(['a', 'b', 'c'], 102), 0, 8))
     // A late sample lands in an old second, a new second begins: both show.
     series.add(sample('b', 104, 199))
     series.add(sample('a', 110, 1))
-    const next = cache.band('a b c', columns(), series.times, series.stamps, 2)
-    expect(next).toEqual(bandOf(columns(), 2, series.times.length))
+    const next = cache.band('a b c', rings(['a', 'b', 'c']), from(102), series)
+    expect(next).toEqual(bandOf(columns(['a', 'b', 'c'], 102), 0, 9))
     expect(next.max[2]).toBe(199)
+    expect(next.min.at(-1)).toBe(1)
     // Other sources in view: nothing cached is reused.
-    expect(cache.band('a b', columns().slice(0, 2), series.times, series.stamps, 0)).toEqual(bandOf(columns().slice(0, 2), 0, series.times.length))
+    expect(cache.band('a b', rings(['a', 'b']), from(100), series)).toEqual(bandOf(columns(['a', 'b'], 100), 0, 11))
+  })
+
+  it('a second the ring reuses is computed again', () => {
+    const series = new MetricSeries(10)
+    const cache = new BandCache()
+    series.add(sample('a', 100, 5))
+    expect(cache.band('a', [series.ring('a', 'cpu')!], series.seconds(), series).max).toEqual([5])
+    series.add(sample('a', 100 + series.capacity, 7))
+    expect(cache.band('a', [series.ring('a', 'cpu')!], series.seconds(), series).max).toEqual([7])
   })
 })
 
@@ -150,12 +162,6 @@ describe('band across sources', () => {
     expect(quantileSorted(Array.from({ length: 101 }, (_, i) => i), 0.95)).toBe(95)
     expect(quantileSorted([5], 0.95)).toBe(5)
     expect(quantileSorted([], 0.5)).toBeNaN()
-  })
-
-  it('finds where a window starts on the time axis', () => {
-    expect(firstIndexAtOrAfter([10, 11, 13, 14], 12)).toBe(2)
-    expect(firstIndexAtOrAfter([10, 11], 5)).toBe(0)
-    expect(firstIndexAtOrAfter([10, 11], 20)).toBe(2)
   })
 })
 
