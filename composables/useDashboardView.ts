@@ -4,6 +4,8 @@ import type { LocationQueryRaw } from 'vue-router'
 export const CHART_WINDOWS = [5, 15, 30] as const
 export type ChartWindow = (typeof CHART_WINDOWS)[number]
 const DEFAULT_WINDOW: ChartWindow = 15
+/** Up to this many sources in view, a chart draws each one's line; beyond it, the fleet's band and the worst few. */
+export const CHART_LINE_LIMIT = 5
 
 function first(value: unknown): string | null {
   const one = Array.isArray(value) ? value[0] : value

@@ -154,16 +154,21 @@ export interface HistoryPoint {
  * The points a line chart draws for one source, oldest first: each reduced
  * bucket as its two extremes (the first over the bucket's first half, the
  * second over its second half, so the line reaches both), then the exact samples.
- * `span` gives how long each reduced point holds.
+ * `span` gives how long each reduced point holds; none reaches past `until`
+ * (a wide bucket of a large fleet's answer can end after it, and seconds the
+ * stream has not brought yet must stay empty).
  */
 export function historyPoints(history: ReducedHistory, source: SourceHistory): Array<HistoryPoint & { span: number }> {
   const points: Array<HistoryPoint & { span: number }> = []
   const half = history.bucketMs / 2
+  const end = Number(history.until.split('-')[0]) + 1
   source.buckets.forEach((bucket, i) => {
     for (const k of [0, 1]) {
+      const t = bucket * history.bucketMs + k * half
+      if (t >= end) continue
       const values = {} as Record<MetricField, number>
       for (const field of METRIC_FIELDS) values[field] = source.extremes[field][2 * i + k]!
-      points.push({ t: bucket * history.bucketMs + k * half, values, span: half })
+      points.push({ t, values, span: Math.min(half, end - t) })
     }
   })
   source.exact.t.forEach((t, i) => {

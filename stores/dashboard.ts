@@ -3,7 +3,7 @@ import { ref, shallowRef } from 'vue'
 import type { Alert, Health, LogLine, Metric, MetricField } from '#shared/events'
 import type { Snapshot } from '#shared/snapshot'
 import type { HistoryWire } from '#shared/history'
-import { decodeHistory, historyPoints } from '#shared/history'
+import { decodeHistory, HISTORY_BUCKET_MS, historyPoints } from '#shared/history'
 import { EVENT_NAMES, METRIC_FIELDS } from '#shared/channels'
 import { MetricSeries } from '../utils/metric-series'
 import { isAfterEventId } from '../utils/event-order'
@@ -41,7 +41,7 @@ export interface FeedItem<T> extends Seen<T> {
   live?: boolean
 }
 
-type Fetcher = <T>(url: string, options?: { query?: Record<string, string | number> }) => Promise<T>
+type Fetcher = <T>(url: string, options?: { query?: Record<string, string | number | string[]> }) => Promise<T>
 
 /** The stream as the header shows it (written by useDashboardStream). */
 export interface ConnectionState {
@@ -87,6 +87,9 @@ export const useDashboardStore = defineStore('dashboard', () => {
   let unpublishedAt: number | null = null
   let publishTimer: ReturnType<typeof setTimeout> | undefined
   let snapshotId: string | null = null
+  /** Bucket width of the history answer (wider than the base for a large fleet), and the sources since fetched at the base width. */
+  const historyBucketMs = ref(HISTORY_BUCKET_MS)
+  const detailed = new Set<string>()
   let ticker: ReturnType<typeof setInterval> | undefined
   let fetcher: Fetcher = (url, options) => $fetch(url, options) as never
 
@@ -227,6 +230,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
     if (snapshotId) query.until = snapshotId
     try {
       const history = decodeHistory(await fetcher<HistoryWire>('/api/history', { query }))
+      historyBucketMs.value = history.bucketMs
       for (const [source, samples] of history.sources) {
         for (const point of historyPoints(history, samples)) series.addSpan({ source, ...point }, point.span)
       }
@@ -234,6 +238,33 @@ export const useDashboardStore = defineStore('dashboard', () => {
     }
     catch {
       // The charts start from the live stream; history is a bonus, not a blocker.
+    }
+  }
+
+  /**
+   * A large fleet's history comes in wide buckets (the server keeps the
+   * answer about 20 sources' size). A chart focused on a few sources asks for
+   * theirs at full resolution, once each, and takes it up to where the page's
+   * stream started: the seconds after are the stream's own samples.
+   */
+  async function loadSourceHistory(names: readonly string[]): Promise<void> {
+    const wanted = names.filter(name => !detailed.has(name))
+    if (historyBucketMs.value <= HISTORY_BUCKET_MS || wanted.length === 0) return
+    for (const name of wanted) detailed.add(name)
+    const handoffMs = snapshotId ? Number(snapshotId.split('-')[0]) + 1 : serverNow()
+    try {
+      const query = { channel: 'metrics', since: Math.floor(serverNow() - CHART_SPAN_MS), source: wanted }
+      const history = decodeHistory(await fetcher<HistoryWire>('/api/history', { query }))
+      for (const [source, samples] of history.sources) {
+        for (const point of historyPoints(history, samples)) {
+          if (point.t < handoffMs) series.addSpan({ source, ...point }, Math.min(point.span, handoffMs - point.t))
+        }
+      }
+      seriesVersion.value++
+    }
+    catch {
+      // Asked again on the next focus: the wide buckets stay meanwhile.
+      for (const name of wanted) detailed.delete(name)
     }
   }
 
@@ -258,9 +289,9 @@ export const useDashboardStore = defineStore('dashboard', () => {
 
   return {
     metrics, alerts, logs, health, lastEventId, heartbeatMs, complete, loaded, loadError, now, localTime, lastEventAt, seq,
-    connection, seriesVersion,
+    connection, seriesVersion, historyBucketMs,
     /** The chart buffers (browser only, not reactive: `seriesVersion` says when they changed). */
     chart: () => series,
-    loadSnapshot, applySnapshot, receive, takeHandoff, loadHistory, startClock, stopClock,
+    loadSnapshot, applySnapshot, receive, takeHandoff, loadHistory, loadSourceHistory, startClock, stopClock,
   }
 })

@@ -35,10 +35,10 @@ export async function firstRetainedId(broker: Pick<Broker, 'range'>, until: stri
 /**
  * History built from the retained log (the reference the in-memory history
  * must equal, and its fallback): every durable metric sample from the plan's
- * first bucket up to `until` (inclusive), reduced.
+ * first bucket up to `until` (inclusive) of the sources in `only` (or all), reduced.
  */
-export async function readHistoryFromLog(broker: Pick<Broker, 'range'>, plan: HistoryPlan, pageSize = 2000): Promise<ReducedHistory> {
-  const builder = new HistoryBuilder(plan)
+export async function readHistoryFromLog(broker: Pick<Broker, 'range'>, plan: HistoryPlan, only?: ReadonlySet<string>, pageSize = 2000): Promise<ReducedHistory> {
+  const builder = new HistoryBuilder(plan, only)
   if (plan.until === ORIGIN_ID || plan.startBucket > bucketOf(parseEventId(plan.until)!.ms, plan.bucketMs)) return builder.result()
   let from = formatEventId({ ms: plan.startBucket * plan.bucketMs, seq: 0 })
   while (compareEventIds(from, plan.until) <= 0) {

@@ -59,7 +59,7 @@ describe.each([1, 20, 200])('the dashboard with %i sources', (sources) => {
     })
     if (sources > 1) {
       feeder = fleetFeeder(app.url, TOKEN, hosts(sources - 1), { shape, silent: new Set(['host-4']) })
-      // History within the server's 40,000-sample history answer.
+      // A few minutes of history: as many samples in all at 20 sources as at 200 (seeding takes its time).
       await feeder.seedHistory(Math.min(300, Math.floor(36_000 / sources)))
       feeder.start()
     }
@@ -157,8 +157,15 @@ describe.each([1, 20, 200])('the dashboard with %i sources', (sources) => {
       }
     }
     if (sources > 1) {
+      // 200 sources: the fleet's history came in wide buckets; focused, host-7's own comes at full resolution.
+      const detail = sources === 200 ? page.waitForResponse(response => new URL(response.url()).searchParams.get('source') === 'host-7') : null
       await page.getByTestId('tile').first().click()
       await waitFor(() => new URL(page.url()).searchParams.get('source') === 'host-7', { what: 'the URL focused on host-7' })
+      if (detail) {
+        const answer = await detail
+        expect(answer.status()).toBe(200)
+        expect(await answer.json()).toMatchObject({ bucketMs: 10_000, names: ['host-7'] })
+      }
       await page.getByTestId('charts-pause').click()
       await waitFor(async () => (await page.getByTestId('chart-cpu').getAttribute('data-drawn') ?? '').startsWith('host-7='), { what: 'host-7 drawn alone' })
       expect(new URL(page.url()).searchParams.has('paused')).toBe(false)

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { effectScope } from 'vue'
 import { createPinia, setActivePinia } from 'pinia'
+import { getQuery } from 'h3'
 import { registerEndpoint } from '@nuxt/test-utils/runtime'
 import type { Snapshot } from '#shared/snapshot'
 import { encodeHistory } from '#shared/history'
@@ -34,11 +35,31 @@ registerEndpoint('/api/snapshot', async () => {
   return served
 })
 const both = (a: number[]) => ({ cpu: a, memory: a, rps: a, activeConnections: a, errorRate: a })
-// One reduced bucket (T0-20 s to T0-10 s: a dip then a spike), then two exact samples.
-registerEndpoint('/api/history', () => encodeHistory({
-  channel: 'metrics', until: served.lastEventId!, bucketMs: 10_000, startBucket: T0 / 10_000 - 3, exactBucket: T0 / 10_000 - 1,
-  sources: new Map([['node-a', { buckets: [T0 / 10_000 - 2], extremes: both([3, 97]), exact: { t: [T0 - 2000, T0 - 1000], values: both([10, 20]) } }]]),
-}))
+/** When set, the fleet's answer comes in 20-second buckets (a large fleet) and `?source=` answers at 10 s. */
+let wide = false
+const historyRequests: Record<string, unknown>[] = []
+registerEndpoint('/api/history', (event) => {
+  const query = getQuery(event)
+  historyRequests.push(query)
+  if (wide && query.source) {
+    // Up to the newest event, past the page's snapshot: two 10-second buckets, then an exact sample after the handoff.
+    return encodeHistory({
+      channel: 'metrics', until: `${T0 + 6000}-0`, bucketMs: 10_000, startBucket: T0 / 10_000 - 3, exactBucket: T0 / 10_000,
+      sources: new Map([['node-a', { buckets: [T0 / 10_000 - 2, T0 / 10_000 - 1], extremes: both([1, 2, 3, 4]), exact: { t: [T0 + 5000], values: both([50]) } }]]),
+    })
+  }
+  if (wide) {
+    return encodeHistory({
+      channel: 'metrics', until: served.lastEventId!, bucketMs: 20_000, startBucket: T0 / 20_000 - 2, exactBucket: T0 / 20_000,
+      sources: new Map([['node-a', { buckets: [T0 / 20_000 - 1], extremes: both([1, 4]), exact: { t: [], values: both([]) } }]]),
+    })
+  }
+  // One reduced bucket (T0-20 s to T0-10 s: a dip then a spike), then two exact samples.
+  return encodeHistory({
+    channel: 'metrics', until: served.lastEventId!, bucketMs: 10_000, startBucket: T0 / 10_000 - 3, exactBucket: T0 / 10_000 - 1,
+    sources: new Map([['node-a', { buckets: [T0 / 10_000 - 2], extremes: both([3, 97]), exact: { t: [T0 - 2000, T0 - 1000], values: both([10, 20]) } }]]),
+  })
+})
 
 function alert(message: string, level = 'info') {
   return { level, message, source: 'node-b', timestamp: new Date(T0).toISOString() }
@@ -78,6 +99,33 @@ describe('the dashboard store and its stream', () => {
     expect([at(T0 - 20_000), at(T0 - 15_000), at(T0 - 11_000), at(T0 - 1000), at(T0)]).toEqual([3, 97, 97, 20, 31.5])
     stream.stop()
     expect(ScriptedEventSource.open).toHaveLength(0)
+  })
+
+  it('a large fleet\'s wide history: a focused source is asked for once at full resolution, up to where the stream started', async () => {
+    wide = true
+    try {
+      const { store, stream } = dashboard()
+      await store.loadSnapshot()
+      await stream.start()
+      expect(store.historyBucketMs).toBe(20_000)
+      const at = (ms: number) => {
+        const [times, cpu] = store.chart().aligned('cpu')
+        return cpu![times.indexOf(ms / 1000)]
+      }
+      expect([at(T0 - 20_000), at(T0 - 10_000)]).toEqual([1, 4])
+      historyRequests.length = 0
+      await store.loadSourceHistory(['node-a'])
+      await store.loadSourceHistory(['node-a'])
+      expect(historyRequests).toHaveLength(1)
+      expect(historyRequests[0]!.source).toBe('node-a')
+      expect([at(T0 - 20_000), at(T0 - 15_000), at(T0 - 10_000), at(T0 - 5000)]).toEqual([1, 2, 3, 4])
+      // After the handoff the seconds are the stream's: the answer's newer sample is not taken.
+      expect(store.chart().seconds().at(-1)).toBeLessThanOrEqual(T0 / 1000)
+      stream.stop()
+    }
+    finally {
+      wide = false
+    }
   })
 
   it('applies events after the snapshot once, and drops what the snapshot already had', async () => {

@@ -58,4 +58,17 @@ describe('history wire format', () => {
     }
     expect(historyPoints(history, source).map(p => [p.t, p.values.cpu, p.span])).toEqual([[20_000, 90, 5000], [25_000, 1, 5000], [30_500, 7, 0]])
   })
+
+  it('clips a wide bucket at `until`: the seconds after it are left to the stream', () => {
+    const history: ReducedHistory = {
+      channel: 'metrics', until: '62000-3', bucketMs: 50_000, startBucket: 0, exactBucket: 1,
+      sources: new Map(),
+    }
+    const source: SourceHistory = {
+      buckets: [0, 1],
+      extremes: Object.fromEntries(METRIC_FIELDS.map(f => [f, [10, 20, 30, 40]])) as SourceHistory['extremes'],
+      exact: { t: [61_000], values: Object.fromEntries(METRIC_FIELDS.map(f => [f, [7]])) as SourceHistory['exact']['values'] },
+    }
+    expect(historyPoints(history, source).map(p => [p.t, p.values.cpu, p.span])).toEqual([[0, 10, 25_000], [25_000, 20, 25_000], [50_000, 30, 12_001], [61_000, 7, 0]])
+  })
 })

@@ -24,7 +24,7 @@ describe('history from the log', () => {
     }
     const until = await broker.lastId()
     const plan = planHistory(0, until, await firstRetainedId(broker, until), 10_000)
-    const history = await readHistoryFromLog(broker, plan, 3)
+    const history = await readHistoryFromLog(broker, plan, undefined, 3)
     const a = history.sources.get('a')!
     // The first retained event's bucket is left out; 5,010,000–5,019,999 is reduced, the rest exact.
     expect(a.buckets).toEqual([501])

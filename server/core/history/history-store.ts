@@ -143,19 +143,19 @@ export class HistoryStore {
     this.stopped = true
   }
 
-  /** The answer for `plan` from memory, or null when memory cannot be exact for it. */
-  answer(plan: HistoryPlan): ReducedHistory | null {
+  /** The answer for `plan` (of the sources in `only`, or all) from memory, or null when memory cannot be exact for it. */
+  answer(plan: HistoryPlan, only?: ReadonlySet<string>): ReducedHistory | null {
     if (!this.loaded) return null
     const until = parseEventId(plan.until)
     if (!until) return null
     // Nothing up to `until` falls in the window (an empty or lost log).
-    if (plan.startBucket > bucketOf(until.ms, plan.bucketMs)) return new HistoryBuilder(plan).result()
+    if (plan.startBucket > bucketOf(until.ms, plan.bucketMs)) return new HistoryBuilder(plan, only).result()
     if (until.ms > this.lastMs || (until.ms === this.lastMs && until.seq > this.lastSeq)) return null
     if (until.ms < this.foldedMs || (until.ms === this.foldedMs && until.seq <= this.foldedSeq)) return null
     if (bucketOf(this.foldedMs, plan.bucketMs) >= plan.exactBucket) return null
     if (plan.startBucket < plan.exactBucket && plan.startBucket < this.oldestWholeBucket()) return null
-    const builder = new HistoryBuilder(plan)
-    for (const [name, buffer] of this.sources) buffer.addTo(builder, name, until.ms, until.seq)
+    const builder = new HistoryBuilder(plan, only)
+    for (const name of only ?? this.sources.keys()) this.sources.get(name)?.addTo(builder, name, until.ms, until.seq)
     return builder.result()
   }
 

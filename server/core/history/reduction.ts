@@ -47,9 +47,11 @@ export interface HistoryPlan {
 export class HistoryBuilder {
   private readonly sources = new Map<string, SourceHistory>()
 
-  constructor(readonly plan: HistoryPlan) {}
+  /** `only`: the sources wanted (all when absent); samples of others are skipped. */
+  constructor(readonly plan: HistoryPlan, readonly only?: ReadonlySet<string>) {}
 
   add(source: string, sample: HistorySample): void {
+    if (this.only && !this.only.has(source)) return
     const bucket = bucketOf(sample.idMs, this.plan.bucketMs)
     if (bucket < this.plan.startBucket) return
     const history = this.historyOf(source)
@@ -74,7 +76,7 @@ export class HistoryBuilder {
 
   /** Adds a bucket already folded elsewhere (`pairs`: first and second extreme per field, field-major). */
   addFolded(source: string, bucket: number, pairs: ArrayLike<number>, offset: number): void {
-    if (bucket < this.plan.startBucket || bucket >= this.plan.exactBucket) return
+    if (bucket < this.plan.startBucket || bucket >= this.plan.exactBucket || (this.only && !this.only.has(source))) return
     const history = this.historyOf(source)
     history.buckets.push(bucket)
     METRIC_FIELDS.forEach((field: MetricField, f) => history.extremes[field].push(pairs[offset + 2 * f]!, pairs[offset + 2 * f + 1]!))
@@ -93,5 +95,61 @@ export class HistoryBuilder {
       this.sources.set(source, history)
     }
     return history
+  }
+}
+
+/**
+ * Sources an answer carries at full bucket resolution. Past it, the reduced
+ * buckets widen (2× at 40 sources, 5× at 100) so the answer stays about the
+ * size of this many sources': a chart of a fleet draws its band and its worst
+ * few lines, which a coarser history still shows whole (every bucket keeps its
+ * extremes, so spikes survive), and a chart focused on a few sources asks for
+ * them alone, at full resolution (`?source=`).
+ */
+export const FULL_DETAIL_SOURCES = 20
+
+/** How many base buckets make one of an answer's with `sources` sources. */
+export function coarseningFor(sources: number): number {
+  return Math.max(1, Math.ceil(sources / FULL_DETAIL_SOURCES))
+}
+
+/**
+ * The same history with `factor` consecutive reduced buckets merged into one
+ * (their extremes folded in arrival order, as if the samples had been folded
+ * into the wider bucket directly). Exact samples stay as they are; the last
+ * wide bucket may reach into the time they cover (the dashboard lets exact
+ * samples win and clips buckets at `until`).
+ */
+export function coarsen(history: ReducedHistory, factor: number): ReducedHistory {
+  if (factor <= 1) return history
+  const sources = new Map<string, SourceHistory>()
+  for (const [name, source] of history.sources) {
+    const wide = emptySourceHistory()
+    wide.exact = source.exact
+    source.buckets.forEach((bucket, i) => {
+      const number = Math.floor(bucket / factor)
+      const last = wide.buckets.length - 1
+      if (last < 0 || wide.buckets[last] !== number) {
+        wide.buckets.push(number)
+        for (const field of METRIC_FIELDS) wide.extremes[field].push(source.extremes[field][2 * i]!, source.extremes[field][2 * i + 1]!)
+        return
+      }
+      for (const field of METRIC_FIELDS) {
+        const pairs = wide.extremes[field]
+        let [first, second] = [pairs[2 * last]!, pairs[2 * last + 1]!]
+        ;[first, second] = foldExtremes(first, second, source.extremes[field][2 * i]!)
+        ;[first, second] = foldExtremes(first, second, source.extremes[field][2 * i + 1]!)
+        pairs[2 * last] = first
+        pairs[2 * last + 1] = second
+      }
+    })
+    sources.set(name, wide)
+  }
+  return {
+    ...history,
+    bucketMs: history.bucketMs * factor,
+    startBucket: Math.floor(history.startBucket / factor),
+    exactBucket: Math.floor(history.exactBucket / factor),
+    sources,
   }
 }
