@@ -243,7 +243,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
 
   /**
    * A large fleet's history comes in wide buckets (the server keeps the
-   * answer about 20 sources' size). A chart focused on a few sources asks for
+   * answer about 25 sources' size). A chart focused on a few sources asks for
    * theirs at full resolution, once each, and takes it up to where the page's
    * stream started: the seconds after are the stream's own samples.
    */

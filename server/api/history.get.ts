@@ -35,7 +35,7 @@ const Query = z.object({
  * Chart history (`shared/history.ts`): `?since=<epoch ms>` (at most an hour
  * back, rounded down to a bucket), optionally `&until=<event id>` so the
  * answer ends exactly where the page's snapshot (and thus its stream) starts,
- * and `&source=<name>` (repeated) for those sources alone. Past 20 sources
+ * and `&source=<name>` (repeated) for those sources alone. Past 25 sources
  * the buckets widen so the answer stays that size (`coarseningFor`).
  * Served from the instance's memory when it can be exact, else from the log.
  *

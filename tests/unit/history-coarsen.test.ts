@@ -32,8 +32,8 @@ describe('wider buckets for a large fleet', () => {
     }))
   })
 
-  it('keeps full resolution up to 20 sources, then widens in proportion', () => {
-    expect([0, 1, 20, 21, 40, 100, 200].map(coarseningFor)).toEqual([1, 1, 1, 2, 2, 5, 10])
+  it('keeps full resolution up to 25 sources, then widens in proportion', () => {
+    expect([0, 1, 25, 26, 50, 51, 100, 200].map(coarseningFor)).toEqual([1, 1, 1, 2, 2, 3, 4, 8])
   })
 
   it('a chart focused on a few sources gets only them', () => {

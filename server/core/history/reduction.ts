@@ -99,14 +99,15 @@ export class HistoryBuilder {
 }
 
 /**
- * Sources an answer carries at full bucket resolution. Past it, the reduced
- * buckets widen (2× at 40 sources, 5× at 100) so the answer stays about the
- * size of this many sources': a chart of a fleet draws its band and its worst
+ * Sources an answer carries at full bucket resolution (a fleet of 20 hosts
+ * and a few instances of its own). Past it, the reduced buckets widen (2× at
+ * 26–50 sources, 4× at 100) so the answer stays about the size of this many
+ * sources': a chart of a fleet draws its band and its worst
  * few lines, which a coarser history still shows whole (every bucket keeps its
  * extremes, so spikes survive), and a chart focused on a few sources asks for
  * them alone, at full resolution (`?source=`).
  */
-export const FULL_DETAIL_SOURCES = 20
+export const FULL_DETAIL_SOURCES = 25
 
 /** How many base buckets make one of an answer's with `sources` sources. */
 export function coarseningFor(sources: number): number {
