@@ -41,18 +41,28 @@ async function publish(redis, jsons) {
   if (failed) throw failed[0]
 }
 
-/** Writes `minutes` of past samples for every source, oldest first. */
+/**
+ * Writes `minutes` of past samples for every source straight into the log,
+ * oldest first, with ids at their own past times (as if the fleet had been
+ * publishing all along; published now, they would all land in the last
+ * minute of log time, where the chart history is cut). Before the instance
+ * starts, so it loads them as after a restart.
+ */
 async function seedHistory(redis, sources, minutes) {
   const now = Date.now()
-  let batch = []
+  let pipeline = redis.pipeline()
+  let queued = 0
   for (let s = minutes * 60; s >= 1; s--) {
-    for (let i = 0; i < sources.length; i++) batch.push(sample(sources[i], i, now - s * 1000))
-    if (batch.length >= 5000) {
-      await publish(redis, batch)
-      batch = []
+    const ms = now - s * 1000
+    for (let i = 0; i < sources.length; i++) {
+      pipeline.xadd(`${PULSEBOARD_PREFIX}:log`, `${ms}-${i}`, 'c', 'metrics', 'd', sample(sources[i], i, ms))
+      if (++queued % 5000 === 0) {
+        await pipeline.exec()
+        pipeline = redis.pipeline()
+      }
     }
   }
-  if (batch.length) await publish(redis, batch)
+  await pipeline.exec()
 }
 
 /** One sample per source per second, in SLICES groups spread over the second. */
@@ -96,6 +106,11 @@ export async function wallscreen(kind, { redis, nodeArgs, sources: count, histor
   if (!kind.startsWith('pulseboard')) return { skipped: 'a browser scenario of the dashboard itself' }
   // The page's scripts as that build serves them (an earlier build: next to its server entry).
   const publicDir = kind === 'pulseboard-baseline' ? resolve(dirname(BASELINE_ENTRY), '../public') : resolve('.output/public')
+  const sources = Array.from({ length: count }, (_, i) => `host-${i + 1}`)
+  await redis.client.flushall()
+  const seedStarted = performance.now()
+  await seedHistory(redis.client, sources, historyMinutes)
+  const seedSeconds = (performance.now() - seedStarted) / 1000
   const server = await startServer(kind, {
     redisUrl: redis.url,
     nodeArgs,
@@ -107,13 +122,15 @@ export async function wallscreen(kind, { redis, nodeArgs, sources: count, histor
       NUXT_ALERT_ERROR_RATE_PERCENT: '100',
     },
   })
-  const sources = Array.from({ length: count }, (_, i) => `host-${i + 1}`)
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'] })
   let fleet = null
   try {
-    const seedStarted = performance.now()
-    await seedHistory(redis.client, sources, historyMinutes)
-    const seedSeconds = (performance.now() - seedStarted) / 1000
+    // The instance has read the log (snapshot and chart history) before anybody looks.
+    await waitFor(async () => (await (await fetch(`${server.base}/api/snapshot`)).json()).complete, { timeout: 180_000, what: 'the snapshot warm-up' })
+    await waitFor(async () => {
+      const { history } = await (await fetch(`${server.base}/api/sse/stats`)).json()
+      return !history || history.loaded
+    }, { timeout: 180_000, what: 'the chart history loaded' })
     fleet = startFleet(redis.client, sources)
     const context = await browser.newContext({ viewport: VIEWPORT })
     const page = await context.newPage()
