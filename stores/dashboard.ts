@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
 import type { Alert, Health, LogLine, Metric, MetricField } from '#shared/events'
 import type { Snapshot } from '#shared/snapshot'
-import type { HistoryWire } from '#shared/history'
+import type { HistoryWire, ReducedHistory } from '#shared/history'
 import { decodeHistory, HISTORY_BUCKET_MS, historyPoints } from '#shared/history'
 import { EVENT_NAMES, METRIC_FIELDS } from '#shared/channels'
 import { MetricSeries } from '../utils/metric-series'
@@ -231,10 +231,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
     try {
       const history = decodeHistory(await fetcher<HistoryWire>('/api/history', { query }))
       historyBucketMs.value = history.bucketMs
-      for (const [source, samples] of history.sources) {
-        for (const point of historyPoints(history, samples)) series.addSpan({ source, ...point }, point.span)
-      }
-      seriesVersion.value++
+      addHistory(history)
     }
     catch {
       // The charts start from the live stream; history is a bonus, not a blocker.
@@ -255,17 +252,22 @@ export const useDashboardStore = defineStore('dashboard', () => {
     try {
       const query = { channel: 'metrics', since: Math.floor(serverNow() - CHART_SPAN_MS), source: wanted }
       const history = decodeHistory(await fetcher<HistoryWire>('/api/history', { query }))
-      for (const [source, samples] of history.sources) {
-        for (const point of historyPoints(history, samples)) {
-          if (point.t < handoffMs) series.addSpan({ source, ...point }, Math.min(point.span, handoffMs - point.t))
-        }
-      }
-      seriesVersion.value++
+      addHistory(history, handoffMs)
     }
     catch {
       // Asked again on the next focus: the wide buckets stay meanwhile.
       for (const name of wanted) detailed.delete(name)
     }
+  }
+
+  /** Puts a history answer into the chart buffers, none of it at or after `endMs`. */
+  function addHistory(history: ReducedHistory, endMs = Number.POSITIVE_INFINITY): void {
+    for (const [source, samples] of history.sources) {
+      for (const point of historyPoints(history, samples)) {
+        if (point.t < endMs) series.addSpan({ source, ...point }, Math.min(point.span, endMs - point.t))
+      }
+    }
+    seriesVersion.value++
   }
 
   /** Browser only: starts the server clock, ticking once a second. */
